@@ -1,0 +1,51 @@
+# survey_service — `make help` lists every target.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## Show the targets and what they do
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install the project with its test tools
+
+.PHONY: system-deps
+system-deps: ## Install the system packages the tests need (Debian chromium) when missing
+	@scripts/ensure-system-deps
+
+.PHONY: run
+run: install ## Start the service on http://127.0.0.1:8000 with the bundled questionnaires
+	$(BIN)/survey-service serve
+
+.PHONY: check
+check: install ## Validate the questionnaire files in questionnaires/
+	$(BIN)/survey-service check questionnaires
+
+.PHONY: test
+test: install system-deps ## Install everything and run every test, browser tests included
+	$(BIN)/python -m pytest
+
+.PHONY: lint
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check survey_service tests bench
+	$(BIN)/ruff format --check survey_service tests bench
+	$(BIN)/mypy
+
+.PHONY: bench
+bench: install system-deps ## Run the benchmark suite and write bench/results.md
+	$(BIN)/python -m bench
+
+.PHONY: clean
+clean: ## Remove the virtual environment and caches (never the data in var/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

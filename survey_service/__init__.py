@@ -1,0 +1,3 @@
+"""survey_service: anonymised questionnaire collection that works offline."""
+
+__version__ = "0.1.0"

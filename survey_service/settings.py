@@ -1,0 +1,99 @@
+"""Every setting, declared once: name, type, default and help; read from the environment on request."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+BUNDLED_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
+ENV_PREFIX = "SURVEY_"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    host: Annotated[str, Meta(description="Address the server listens on.")] = "127.0.0.1"
+    port: Annotated[int, Meta(ge=0, le=65535, description="TCP port the server listens on.")] = 8000
+    data_dir: Annotated[
+        Path, Meta(description="Folder holding the SQLite database file (created if missing).")
+    ] = Path("var")
+    questionnaires_dir: Annotated[
+        Path, Meta(description="Folder of questionnaire definition files (*.toml).")
+    ] = BUNDLED_QUESTIONNAIRES
+    date_precision: Annotated[
+        Literal["day", "week"],
+        Meta(description="How precisely the date a response arrived is stored: day or ISO week."),
+    ] = "day"
+    max_body_bytes: Annotated[
+        int, Meta(ge=1024, description="Largest body accepted by POST /api/responses, in bytes.")
+    ] = 64 * 1024
+    max_batch_body_bytes: Annotated[
+        int,
+        Meta(ge=1024, description="Largest body accepted by POST /api/responses/batch, in bytes."),
+    ] = 2 * 1024 * 1024
+    max_batch_items: Annotated[
+        int, Meta(ge=1, description="Most responses one batch request may carry.")
+    ] = 500
+    retired_refresh_seconds: Annotated[
+        float,
+        Meta(gt=0, description="How often a running service re-reads which versions are retired."),
+    ] = 10.0
+    log_level: Annotated[
+        Literal["debug", "info", "warning", "error"],
+        Meta(description="Least severe log level written to standard error."),
+    ] = "info"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "survey.sqlite3"
+
+
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def declared() -> list[tuple[str, Any, str]]:
+    """(environment variable, default, help) for each setting, in declaration order."""
+    info = msgspec.inspect.type_info(Settings)
+    assert isinstance(info, msgspec.inspect.StructType)
+    rows = []
+    for field in info.fields:
+        description = ""
+        ftype = field.type
+        if isinstance(ftype, msgspec.inspect.Metadata):
+            description = (ftype.extra_json_schema or {}).get("description", "")
+        constraints = getattr(ftype, "type", ftype)
+        description = description or getattr(constraints, "description", "") or ""
+        rows.append((env_name(field.name), field.default, description))
+    return rows
+
+
+def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from SURVEY_* variables; a bad value names its variable."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for field in msgspec.structs.fields(Settings):
+        name = env_name(field.name)
+        if name in environ:
+            values[field.name] = environ[name]
+    values.update(overrides)
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(_name_variable(str(exc))) from None
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _name_variable(message: str) -> str:
+    # msgspec says "... - at `$.port`"; point the operator at the variable instead.
+    if "`$." in message:
+        head, _, rest = message.partition("`$.")
+        field = rest.split("`", 1)[0]
+        return f"{env_name(field)}: {head.rstrip(' -at')}"
+    return message
