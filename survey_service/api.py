@@ -51,7 +51,9 @@ def _definition(registry: Registry, questionnaire: str, version: int) -> Respons
     return Response(body, media_type=JSON)
 
 
-async def _decode(request: Request[Any, Any, Any], limit: int) -> tuple[Any, Response[bytes] | None]:
+async def _decode(
+    request: Request[Any, Any, Any], limit: int
+) -> tuple[Any, Response[bytes] | None]:
     if request.content_type[0] != JSON:
         return None, one_error(415, "body", "send JSON with Content-Type: application/json")
     body = await _read_limited(request, limit)

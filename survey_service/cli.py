@@ -78,9 +78,15 @@ def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
             await store.close()
 
     if not asyncio.run(run()):
-        print(f"error: {args.questionnaire} version {args.version} is not published", file=sys.stderr)
+        print(
+            f"error: {args.questionnaire} version {args.version} is not published", file=sys.stderr
+        )
         return 1
-    state = "takes answers again" if args.undo else "is retired: it is still served, takes no new answers"
+    state = (
+        "takes answers again"
+        if args.undo
+        else "is retired: it is still served, takes no new answers"
+    )
     print(f"{args.questionnaire} version {args.version} {state}")
     return 0
 

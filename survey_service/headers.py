@@ -1,4 +1,4 @@
-"""Security headers on every response, and no cookie ever set by a respondent route (rules 2, 11)."""
+"""Security headers on every response (DESIGN.md rule 11: no third-party resources)."""
 
 from __future__ import annotations
 

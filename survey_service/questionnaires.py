@@ -141,7 +141,9 @@ def load_file(path: Path, checks: Iterable[Check] = ()) -> Questionnaire:
     return parse(text, str(path), checks)
 
 
-def load_dir(folder: Path, checks: Iterable[Check] = ()) -> dict[tuple[str, int], tuple[Path, Questionnaire]]:
+def load_dir(
+    folder: Path, checks: Iterable[Check] = ()
+) -> dict[tuple[str, int], tuple[Path, Questionnaire]]:
     """Every *.toml file in the folder, whatever its name, keyed by (id, version)."""
     if not folder.is_dir():
         raise QuestionnaireError(str(folder), "is not a folder")

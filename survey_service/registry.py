@@ -57,7 +57,9 @@ class Registry:
 
     def open_versions(self, questionnaire: str) -> list[int]:
         return sorted(
-            v for (qid, v) in self._versions if qid == questionnaire and (qid, v) not in self._retired
+            v
+            for (qid, v) in self._versions
+            if qid == questionnaire and (qid, v) not in self._retired
         )
 
     def definition_json(self, questionnaire: str, version: int) -> bytes | None:

@@ -1,4 +1,4 @@
-"""Check a submitted response against its questionnaire version and make its canonical form; pure."""
+"""Check a response against its questionnaire version and make its canonical form; pure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every setting, declared once: name, type, default and help; read from the environment on request."""
+"""Every setting, declared once: name, type, default and help; read from the environment."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import sqlite3
@@ -11,8 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable
-from survey_service.store import migrations
+from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +170,14 @@ class SQLiteStore:
             if stored is None:
                 known[row.id] = row.content_hash
                 fresh.append(
-                    (row.id, row.questionnaire, row.version, row.received, row.answers,
-                     row.content_hash)
+                    (
+                        row.id,
+                        row.questionnaire,
+                        row.version,
+                        row.received,
+                        row.answers,
+                        row.content_hash,
+                    )
                 )
                 outcomes.append("accepted")
             else:
@@ -185,10 +191,8 @@ class SQLiteStore:
         return outcomes
 
     async def _rollback_quietly(self) -> None:
-        try:
+        with contextlib.suppress(sqlite3.Error):  # no transaction was open
             await self._require_writer().execute("ROLLBACK")
-        except sqlite3.Error:
-            pass  # no transaction was open
 
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
         # Publication runs at start-up before any traffic, and retirement from the CLI in its
@@ -226,7 +230,7 @@ async def _hashes_on(conn: aiosqlite.Connection, ids: list[str]) -> dict[str, st
         async with conn.execute(
             f"SELECT id, content_hash FROM responses WHERE id IN ({marks})", chunk
         ) as cursor:
-            found.update((r[0], r[1]) async for r in cursor)
+            found.update((r[0], r[1]) for r in await cursor.fetchall())
     return found
 
 
