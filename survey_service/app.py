@@ -29,7 +29,7 @@ def _screen(text: str) -> str:
 def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = open_store(str(settings.database_path))
+        store = open_store(settings)
         await store.open()
         try:
             reg = await registry.publish(store, settings.questionnaires_dir)

@@ -70,7 +70,7 @@ def _check(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
     async def run() -> bool:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             return await store.set_retired(args.questionnaire, args.version, not args.undo)
@@ -95,7 +95,7 @@ def preflight(conf: settings.Settings) -> None:
     """Fail before listening if the questionnaires are invalid or a published one changed."""
 
     async def run() -> None:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             await registry.publish(store, conf.questionnaires_dir)

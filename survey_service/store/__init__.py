@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
+
+if TYPE_CHECKING:
+    from survey_service.settings import Settings
 
 Outcome = Literal["accepted", "duplicate", "conflict"]
 
@@ -42,7 +45,9 @@ class Store(Protocol):
 
     async def published_versions(self) -> list[StoredVersion]: ...
 
-    async def publish_version(self, version: StoredVersion) -> None: ...
+    async def publish_version(self, version: StoredVersion) -> StoredVersion:
+        """Record a version unless one is already recorded; answers with the shared record."""
+        ...
 
     async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool: ...
 
@@ -57,7 +62,12 @@ class Store(Protocol):
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
 
 
-def open_store(database_path: str) -> Store:
+def open_store(settings: Settings) -> Store:
+    """The backend the settings name: PostgreSQL when a database URL is set, else SQLite."""
+    if settings.database_url:
+        from survey_service.store.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url, settings.database_pool_size)
     from survey_service.store.sqlite import SQLiteStore
 
-    return SQLiteStore(database_path)
+    return SQLiteStore(settings.database_path)
