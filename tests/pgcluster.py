@@ -73,7 +73,8 @@ class Cluster:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
+            # Immediate: no shutdown checkpoint to flush, the cluster is deleted next.
+            self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data))
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

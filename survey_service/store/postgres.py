@@ -20,7 +20,7 @@ MIGRATION_LOCK = 0x53757276
 # What "the database cannot serve us right now" looks like: server errors (including a
 # constraint a whole group trips over), a closed or broken connection, a refused or timed-out
 # connect. All of it reaches callers as StoreUnavailable, so the app answers 503 + Retry-After.
-_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 _INSERT = """
 INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)
