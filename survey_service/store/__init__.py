@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -60,6 +61,10 @@ class Store(Protocol):
         ...
 
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
+
+    async def purge_responses(self, received_before: dt.date) -> int:
+        """Delete responses received before that date, leaving no copy in the files."""
+        ...
 
 
 def open_store(settings: Settings) -> Store:
