@@ -105,7 +105,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
         return 2
 
     async def run() -> int:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             return await retention.purge(store, dt.datetime.now(dt.UTC).date(), days)

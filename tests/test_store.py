@@ -4,11 +4,13 @@ PostgreSQL on a throwaway server. Migrations, group commit, idempotent inserts."
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from survey_service.settings import Settings
@@ -147,6 +149,18 @@ async def test_versions_are_published_once_and_retired_on_request(store: Store):
     assert not await store.set_retired("demo", 7, True)
 
 
+async def test_purge_deletes_what_was_received_before_the_cutoff(store: Store):
+    labels = ["2024-01-10", "2024-W02", "2026-11-20", "2026-W47", "2025-11-25", "2025-W48"]
+    rows = [row(answers=f'{{"at":"{label}"}}'.encode()) for label in labels]
+    rows = [
+        msgspec.structs.replace(r, received=label) for r, label in zip(rows, labels, strict=True)
+    ]
+    await store.add_responses(rows)
+    assert await store.purge_responses(dt.date(2025, 11, 25)) == 2
+    left = await store.response_hashes([r.id for r in rows])
+    assert sorted(left) == sorted(r.id for r in rows[2:])
+
+
 async def test_two_instances_store_each_id_once(store: Store, new_store: OpenStore):
     """The same responses reach two instances at the same moment (a phone retrying through
     a load balancer): each id is stored once, accepted once, a duplicate everywhere else."""
@@ -171,8 +185,11 @@ async def test_two_instances_store_each_id_once(store: Store, new_store: OpenSto
 
 
 async def test_two_instances_publishing_together_keep_the_first_record(new_store: OpenStore):
+    # Opened one after the other: an SQLite deployment is one process, and PostgreSQL's
+    # start-up race is tested on its own (test_postgres.py).
     a, b = new_store(), new_store()
-    await asyncio.gather(a.open(), b.open())
+    await a.open()
+    await b.open()
     first, second = await asyncio.gather(
         a.publish_version(StoredVersion("demo", 1, b"{a}", "ha")),
         b.publish_version(StoredVersion("demo", 1, b"{b}", "hb")),

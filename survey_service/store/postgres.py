@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 
@@ -163,6 +164,24 @@ class PostgresStore:
                 "SELECT count(*) FROM responses WHERE questionnaire = $1", questionnaire
             )
         return int(rows[0][0])
+
+    async def purge_responses(self, received_before: dt.date) -> int:
+        year, week, _ = received_before.isocalendar()
+        with _unavailable("purging responses"):
+            pool = self._require_pool()
+            status = await pool.execute(
+                # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as
+                # text in the C collation, whatever the database's own collation is.
+                "DELETE FROM responses WHERE"
+                " (received ~ '^[0-9]{4}-[0-9]' AND received < $1 COLLATE \"C\")"
+                " OR (received ~ '^[0-9]{4}-W' AND received < $2 COLLATE \"C\")",
+                received_before.isoformat(),
+                f"{year}-W{week:02d}",
+            )
+            # Dead rows stay readable in the table's pages until vacuumed; VACUUM (not FULL,
+            # which would lock out ingest on every instance) frees them for reuse now.
+            await pool.execute("VACUUM responses")
+        return int(status.split()[-1])
 
     # -- the writer --------------------------------------------------------------------------
 

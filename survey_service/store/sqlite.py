@@ -99,20 +99,24 @@ class SQLiteStore:
         return [StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
     async def publish_version(self, version: StoredVersion) -> StoredVersion:
-        await self._execute_write(
-            "INSERT INTO questionnaire_versions (questionnaire, version, content, content_hash)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (version.questionnaire, version.version, version.content, version.content_hash),
-        )
-        # Read back on the writer: the record as stored, whoever stored it first.
-        cursor = await self._require_writer().execute(
-            "SELECT questionnaire, version, content, content_hash, retired"
-            " FROM questionnaire_versions WHERE questionnaire = ? AND version = ?",
-            (version.questionnaire, version.version),
-        )
-        r = await cursor.fetchone()
-        assert r is not None
-        return StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4]))
+        async def run(conn: aiosqlite.Connection) -> StoredVersion:
+            await conn.execute(
+                "INSERT INTO questionnaire_versions"
+                " (questionnaire, version, content, content_hash)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (version.questionnaire, version.version, version.content, version.content_hash),
+            )
+            # The record as stored, whoever stored it first: the caller compares against it.
+            async with conn.execute(
+                "SELECT questionnaire, version, content, content_hash, retired"
+                " FROM questionnaire_versions WHERE questionnaire = ? AND version = ?",
+                (version.questionnaire, version.version),
+            ) as cursor:
+                r = await cursor.fetchone()
+            assert r is not None
+            return StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4]))
+
+        return await self.write(run)
 
     async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool:
         changed = await self._execute_write(
