@@ -13,9 +13,9 @@ from pathlib import Path
 
 from survey_service import registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError, load_dir
-from survey_service.store import open_store
+from survey_service.store import StoreUnavailable, open_store
 
-COMMANDS = ("serve", "check", "retire", "purge")
+COMMANDS = ("serve", "check", "retire", "purge", "migrate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         "--older-than", type=int, metavar="DAYS", help="default: SURVEY_RETENTION_DAYS"
     )
     purge.set_defaults(func=_purge)
+
+    migrate = sub.add_parser(
+        "migrate", help="copy this SQLite deployment into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://…")
+    migrate.set_defaults(func=_migrate)
     return parser
 
 
@@ -114,6 +120,20 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
 
     removed = asyncio.run(run())
     print(f"purged {removed} responses received more than {days} days ago")
+    return 0
+
+
+def _migrate(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service.store import transfer
+
+    try:
+        counts = asyncio.run(transfer.sqlite_to_postgres(conf.database_path, args.to))
+    except (transfer.TransferError, StoreUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for table, count in counts.items():
+        print(f"copied {count} rows of {table}; counts match")
+    print("done: set SURVEY_DATABASE_URL to the new database and start the service")
     return 0
 
 
