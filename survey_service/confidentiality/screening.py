@@ -199,7 +199,9 @@ def _nhs_numbers(text: str) -> Iterator[tuple[int, int]]:
 
 def is_ni_prefix(prefix: str) -> bool:
     """Whether HMRC issues National Insurance numbers starting with these two letters."""
-    first, second = prefix.upper()
+    if len(prefix) != 2:
+        return False
+    first, second = prefix.upper()[0], prefix.upper()[1]
     return (
         first not in _NI_FIRST_NOT
         and second not in _NI_SECOND_NOT
