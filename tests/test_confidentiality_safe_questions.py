@@ -176,3 +176,10 @@ def test_loading_reports_the_question_and_the_rule(tmp_path: Path):
         QuestionnaireError, match=r"question 'anything_else': rule 4: asks for a po"
     ):
         load_dir(tmp_path, checks=[safe_questions.check])
+
+
+def test_the_package_exports_the_rules():
+    import survey_service.confidentiality as conf
+
+    assert conf.check_safe_questions is safe_questions.check
+    assert all(hasattr(conf, name) for name in conf.__all__)

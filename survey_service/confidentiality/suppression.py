@@ -13,12 +13,14 @@ How a table is protected:
 2. Secondary: while any hidden figure can still be worked out exactly from what is shown
    (a row or column with one hidden cell is the common case), the smallest shown figure in
    the same row or column is hidden too, preferring one that frees it there and then: cells
-   before totals, non-zero cells before zeros, the grand total only as a last resort. "Worked out exactly" is decided by `_fixed`, which is
-   exact for what a reader knows: the shown figures and totals, and that counts are never
-   negative. The tests check it against a linear programme.
+   before totals, non-zero cells before zeros, the grand total only as a last resort.
+   "Worked out exactly" is decided by `_fixed`, which is exact for what a reader knows: the
+   shown figures and totals, and that counts are never negative. The tests check it against
+   a linear programme on random tables.
 3. Shown figures: under nhs every shown count and total is rounded to the nearest 5. Hidden
-   figures were chosen as if the reader knew the exact counts; rounding only widens what a
-   reader can infer, so nhs tables are at least as safe as the exact-count proof says.
+   figures are chosen as if the reader saw the exact counts; rounding only adds tables that
+   fit what is shown, never removes one, so every hidden figure keeps at least the range the
+   exact-count check found.
 4. Percentages: of the true (unsuppressed) total of the table (one-way) or row (two-way), to
    one decimal place, hidden with their cell and for a whole row whose total is hidden. Under
    nhs they are of the rounded figures, since a percentage of exact counts would undo the
