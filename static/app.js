@@ -410,7 +410,7 @@
             "div",
             { class: "choice" },
             input,
-            h("label", { for: id }, q.type === "scale" ? h("span", { class: "visually-hidden", text: label.slice(String(c.label).length) }) : null, c.label),
+            h("label", { for: id }, c.label, label === c.label ? null : h("span", { class: "visually-hidden", text: label.slice(c.label.length) })),
           ),
         );
       });
