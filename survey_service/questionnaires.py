@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -69,7 +69,7 @@ class Support(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defa
     text: str | None = None
 
 
-class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
     """One published version, exactly as its file defines it."""
 
     id: str
@@ -77,8 +77,9 @@ class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     audience: Audience
     title: str
     intro: str
-    support: list[Support]
-    sections: list[Section]
+    # Defaults so that a missing list gets the friendlier message from validate().
+    support: list[Support] = []
+    sections: list[Section] = []
 
     def questions(self) -> Iterable[Question]:
         for section in self.sections:
@@ -103,7 +104,8 @@ Check = Callable[[Questionnaire], Iterable[tuple[str | None, str]]]
 
 
 def canonical_bytes(q: Questionnaire) -> bytes:
-    """The content that makes a version: parsed, so comments and layout don't count."""
+    """The content that makes a version: parsed, so comments and layout don't count. Structs
+    omit defaults, so a new optional field added to the format leaves old hashes unchanged."""
     return msgspec.json.encode(q, order="deterministic")
 
 
@@ -141,7 +143,9 @@ def load_file(path: Path, checks: Iterable[Check] = ()) -> Questionnaire:
     return parse(text, str(path), checks)
 
 
-def load_dir(folder: Path, checks: Iterable[Check] = ()) -> dict[tuple[str, int], tuple[Path, Questionnaire]]:
+def load_dir(
+    folder: Path, checks: Iterable[Check] = ()
+) -> dict[tuple[str, int], tuple[Path, Questionnaire]]:
     """Every *.toml file in the folder, whatever its name, keyed by (id, version)."""
     if not folder.is_dir():
         raise QuestionnaireError(str(folder), "is not a folder")
@@ -159,16 +163,25 @@ def load_dir(folder: Path, checks: Iterable[Check] = ()) -> dict[tuple[str, int]
 
 
 def _describe(exc: msgspec.ValidationError, raw: object) -> str:
-    message = str(exc)
-    # Name the question rather than a JSON path where we can: "$.sections[0].questions[2].typ"
-    match = re.search(r"\$\.sections\[(\d+)\]\.questions\[(\d+)\]", message)
+    """Turn msgspec's 'Invalid enum value 'x' - at `$.sections[0].questions[2].type`' into
+    "question 'q3': type: invalid value 'x' (one of: ...)"."""
+    message, _, path = str(exc).partition(" - at `$")
+    path = path.rstrip("`").lstrip(".")
+    message = message.replace("Invalid enum value", "invalid value")
+    key = path.rsplit(".", 1)[-1] if path else ""
+    if key in _ALLOWED:
+        message += f" (one of: {', '.join(_ALLOWED[key])})"
+    match = re.match(r"sections\[(\d+)\]\.questions\[(\d+)\]\.?(.*)", path)
     if match and isinstance(raw, dict):
         try:
             qid = raw["sections"][int(match[1])]["questions"][int(match[2])].get("id", "?")
-            return f"question '{qid}': {message}"
+            return f"question '{qid}': {match[3] + ': ' if match[3] else ''}{message}"
         except (KeyError, IndexError, TypeError, AttributeError):
             pass
-    return message
+    return f"{path}: {message}" if path else message
+
+
+_ALLOWED = {"type": get_args(QuestionType), "audience": get_args(Audience)}
 
 
 def validate(q: Questionnaire) -> Iterable[tuple[str | None, str]]:

@@ -1,0 +1,115 @@
+"""Respondent routes: questionnaires out, responses in. Thin: decode, call intake, encode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+
+from survey_service.errors import one_error
+from survey_service.intake import Intake, Result
+from survey_service.registry import Registry
+
+JSON = "application/json"
+_STATUS = {"accepted": 201, "duplicate": 200, "conflict": 409, "rejected": 422}
+
+
+class BatchBody(msgspec.Struct, forbid_unknown_fields=True):
+    responses: list[Any]
+
+
+def _json(body: object, status: int = 200) -> Response[bytes]:
+    return Response(msgspec.json.encode(body), status_code=status, media_type=JSON)
+
+
+@get("/api/questionnaires", sync_to_thread=False)
+def list_questionnaires(state: State) -> Response[bytes]:
+    registry: Registry = state.registry
+    return _json(registry.listing())
+
+
+@get("/api/questionnaires/{questionnaire:str}", sync_to_thread=False)
+def latest_definition(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
+    registry: Registry = state.registry
+    latest = registry.latest(questionnaire)
+    if latest is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id takes answers")
+    return _definition(registry, latest.id, latest.version)
+
+
+@get("/api/questionnaires/{questionnaire:str}/versions/{version:int}", sync_to_thread=False)
+def version_definition(
+    state: State, questionnaire: FromPath[str], version: FromPath[int]
+) -> Response[bytes]:
+    return _definition(state.registry, questionnaire, version)
+
+
+def _definition(registry: Registry, questionnaire: str, version: int) -> Response[bytes]:
+    body = registry.definition_json(questionnaire, version)
+    if body is None:
+        return one_error(404, "version", "no such questionnaire version")
+    return Response(body, media_type=JSON)
+
+
+async def _decode(
+    request: Request[Any, Any, Any], limit: int
+) -> tuple[Any, Response[bytes] | None]:
+    if request.content_type[0] != JSON:
+        return None, one_error(415, "body", "send JSON with Content-Type: application/json")
+    body = await _read_limited(request, limit)
+    if body is None:
+        return None, one_error(413, "body", f"is larger than {limit} bytes")
+    try:
+        return msgspec.json.decode(body), None
+    except msgspec.DecodeError:
+        return None, one_error(400, "body", "is not valid JSON")
+
+
+async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes | None:
+    """The body, or None as soon as it passes the limit (the size is a setting, so it is
+    checked here rather than fixed in the route decorator)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@post("/api/responses", status_code=201, request_max_body_size=None)
+async def submit_response(request: Request[Any, Any, State], state: State) -> Response[bytes]:
+    data, problem = await _decode(request, state.settings.max_body_bytes)
+    if problem:
+        return problem
+    intake: Intake = state.intake
+    (result,) = await intake.submit([data])
+    if result.status in ("accepted", "duplicate"):
+        return _json({"id": result.id, "status": result.status}, _STATUS[result.status])
+    return _json({"errors": result.errors}, _STATUS[result.status])
+
+
+@post("/api/responses/batch", status_code=200, request_max_body_size=None)
+async def submit_batch(request: Request[Any, Any, State], state: State) -> Response[bytes]:
+    data, problem = await _decode(request, state.settings.max_batch_body_bytes)
+    if problem:
+        return problem
+    try:
+        batch = msgspec.convert(data, BatchBody)
+    except msgspec.ValidationError:
+        return one_error(422, "responses", "send an object with a list of responses")
+    limit = state.settings.max_batch_items
+    if not 1 <= len(batch.responses) <= limit:
+        return one_error(422, "responses", f"must hold from 1 to {limit} responses")
+    intake: Intake = state.intake
+    results: list[Result] = await intake.submit(batch.responses)
+    return _json({"results": results})
+
+
+ROUTES = [list_questionnaires, latest_definition, version_definition, submit_response, submit_batch]

@@ -1,0 +1,71 @@
+"""create_app(settings): wires routes, storage, error mapping and headers together; no logic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+
+from survey_service import __version__, api, registry
+from survey_service.errors import EXCEPTION_HANDLERS
+from survey_service.headers import SecurityHeadersMiddleware
+from survey_service.intake import Intake
+from survey_service.settings import Settings
+from survey_service.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+def _screen(text: str) -> str:
+    return text
+
+
+def create_app(settings: Settings) -> Litestar:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        store = open_store(str(settings.database_path))
+        await store.open()
+        try:
+            reg = await registry.publish(store, settings.questionnaires_dir)
+            app.state.registry = reg
+            app.state.store = store
+            app.state.intake = Intake(reg, store, _screen, settings.date_precision)
+            refresher = asyncio.create_task(_refresh_retired(reg, store, settings))
+            try:
+                yield
+            finally:
+                refresher.cancel()
+        finally:
+            await store.close()
+
+    return Litestar(
+        route_handlers=[*api.ROUTES],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[SecurityHeadersMiddleware],
+        openapi_config=OpenAPIConfig(
+            title="survey_service",
+            version=__version__,
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        logging_config=None,
+        debug=False,
+    )
+
+
+async def _refresh_retired(reg: registry.Registry, store: object, settings: Settings) -> None:
+    # `survey-service retire` runs in another process; pick its change up without a restart.
+    while True:
+        await asyncio.sleep(settings.retired_refresh_seconds)
+        try:
+            reg.set_retired(await store.retired_versions())  # type: ignore[attr-defined]
+        except Exception as exc:  # a failed refresh keeps the last known state
+            log.warning("could not refresh retired versions: %s", type(exc).__name__)

@@ -1,0 +1,126 @@
+"""The command line: serve, check, retire. Thin: parse arguments, call one function, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from survey_service import registry, settings
+from survey_service.questionnaires import QuestionnaireError, load_dir
+from survey_service.store import open_store
+
+COMMANDS = ("serve", "check", "retire")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        conf = settings.from_env()
+    except settings.SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=conf.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args, conf) or 0)
+    except QuestionnaireError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="survey-service",
+        description="Anonymised questionnaire collection that works offline. "
+        "Settings come from SURVEY_* environment variables (see README).",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="start the service (granian, one worker)")
+    serve.set_defaults(func=_serve)
+
+    check = sub.add_parser("check", help="validate questionnaire files and report problems")
+    check.add_argument("folder", nargs="?", type=Path, help="default: SURVEY_QUESTIONNAIRES_DIR")
+    check.set_defaults(func=_check)
+
+    retire = sub.add_parser("retire", help="stop a published version taking new answers")
+    retire.add_argument("questionnaire")
+    retire.add_argument("version", type=int)
+    retire.add_argument("--undo", action="store_true", help="let the version take answers again")
+    retire.set_defaults(func=_retire)
+    return parser
+
+
+def _check(args: argparse.Namespace, conf: settings.Settings) -> int:
+    folder = args.folder or conf.questionnaires_dir
+    found = load_dir(folder)
+    for (qid, version), (path, q) in sorted(found.items()):
+        count = sum(1 for _ in q.questions())
+        print(f"ok  {path}: {qid} version {version} ({q.audience}, {count} questions)")
+    if not found:
+        print(f"error: {folder} holds no *.toml questionnaire files", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
+    async def run() -> bool:
+        store = open_store(str(conf.database_path))
+        await store.open()
+        try:
+            return await store.set_retired(args.questionnaire, args.version, not args.undo)
+        finally:
+            await store.close()
+
+    if not asyncio.run(run()):
+        print(
+            f"error: {args.questionnaire} version {args.version} is not published", file=sys.stderr
+        )
+        return 1
+    state = (
+        "takes answers again"
+        if args.undo
+        else "is retired: it is still served, takes no new answers"
+    )
+    print(f"{args.questionnaire} version {args.version} {state}")
+    return 0
+
+
+def preflight(conf: settings.Settings) -> None:
+    """Fail before listening if the questionnaires are invalid or a published one changed."""
+
+    async def run() -> None:
+        store = open_store(str(conf.database_path))
+        await store.open()
+        try:
+            await registry.publish(store, conf.questionnaires_dir)
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def _serve(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    preflight(conf)
+    # The worker process rebuilds settings from the same environment.
+    os.environ.setdefault("SURVEY_QUESTIONNAIRES_DIR", str(conf.questionnaires_dir))
+    print(f"survey_service listening on http://{conf.host}:{conf.port}", file=sys.stderr)
+    Granian(
+        "survey_service.asgi:app_from_env",
+        factory=True,
+        address=conf.host,
+        port=conf.port,
+        interface=Interfaces.ASGI,
+        workers=1,  # one process owns the SQLite writer
+        log_access=False,  # no access log: respondents leave no trace in logs
+        log_level=conf.log_level,  # type: ignore[arg-type]
+    ).serve()
+    return 0

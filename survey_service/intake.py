@@ -1,0 +1,117 @@
+"""Taking responses in: idempotency first, then checks and screening, then the durable store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import msgspec
+
+from survey_service import responses
+from survey_service.registry import Registry
+from survey_service.responses import FieldError, Screen, Submission
+from survey_service.store import NewResponse, Store
+
+Status = Literal["accepted", "duplicate", "conflict", "rejected"]
+
+
+class Result(msgspec.Struct, omit_defaults=True):
+    id: str | None
+    status: Status
+    errors: list[FieldError] = []
+
+
+def received_label(today: dt.date, precision: str) -> str:
+    """The only time a response keeps: its UTC date, or just its ISO week."""
+    if precision == "week":
+        year, week, _ = today.isocalendar()
+        return f"{year}-W{week:02d}"
+    return today.isoformat()
+
+
+def _utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class Intake:
+    def __init__(
+        self,
+        registry: Registry,
+        store: Store,
+        screen: Screen,
+        date_precision: str = "day",
+        today: Callable[[], dt.date] = _utc_today,
+    ):
+        self.registry, self.store, self.screen = registry, store, screen
+        self.date_precision, self.today = date_precision, today
+
+    async def submit(self, items: Sequence[Any]) -> list[Result]:
+        """Each item on its own: one bad item never spoils the others. Error fields are paths
+        within the item (`answers.q3`), since each result carries its own id."""
+        results: list[Result | None] = [None] * len(items)
+        decoded: list[tuple[int, Submission]] = []
+        for i, raw in enumerate(items):
+            submission, errors = responses.decode_submission(raw)
+            if submission is None:
+                results[i] = Result(_raw_id(raw), "rejected", errors)
+            else:
+                decoded.append((i, submission))
+        stored = await self.store.response_hashes([s.id for _, s in decoded])
+        to_store: list[tuple[int, NewResponse]] = []
+        for i, submission in decoded:
+            if submission.id in stored:
+                results[i] = self._replay(submission, stored[submission.id])
+                continue
+            row, errors = self._prepare(submission)
+            if row is None:
+                results[i] = Result(submission.id, "rejected", errors)
+            else:
+                to_store.append((i, row))
+        outcomes = await self.store.add_responses([row for _, row in to_store])
+        for (i, row), outcome in zip(to_store, outcomes, strict=True):
+            results[i] = Result(row.id, outcome, _conflict_errors(outcome))
+        return [r for r in results if r is not None]
+
+    def _replay(self, submission: Submission, stored_hash: str) -> Result:
+        """An id we hold already: the same content is a duplicate, anything else a conflict,
+        even when its version was retired since. The stored response is kept either way."""
+        q = self.registry.get(submission.questionnaire, submission.version)
+        if q is not None:
+            answers, errors = responses.check_answers(q, submission.answers, self.screen)
+            digest = responses.content_hash(q.id, q.version, answers)
+            if not errors and digest == stored_hash:
+                return Result(submission.id, "duplicate")
+        return Result(submission.id, "conflict", _conflict_errors("conflict"))
+
+    def _prepare(self, s: Submission) -> tuple[NewResponse | None, list[FieldError]]:
+        q = self.registry.get(s.questionnaire, s.version)
+        if q is None:
+            if not self.registry.knows(s.questionnaire):
+                return None, [FieldError("questionnaire", "is not a known questionnaire")]
+            return None, [FieldError("version", "is not a published version")]
+        if self.registry.is_retired(q.id, q.version):
+            return None, [FieldError("version", "is retired and takes no new answers")]
+        answers, errors = responses.check_answers(q, s.answers, self.screen)
+        if errors:
+            return None, errors
+        row = NewResponse(
+            id=s.id,
+            questionnaire=q.id,
+            version=q.version,
+            received=received_label(self.today(), self.date_precision),
+            answers=msgspec.json.encode(answers),
+            content_hash=responses.content_hash(q.id, q.version, answers),
+        )
+        return row, []
+
+
+def _conflict_errors(outcome: str) -> list[FieldError]:
+    if outcome != "conflict":
+        return []
+    return [FieldError("id", "a different response was already received with this id")]
+
+
+def _raw_id(raw: Any) -> str | None:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and len(value) <= 64 else None

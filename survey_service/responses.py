@@ -1,0 +1,179 @@
+"""Check a response against its questionnaire version and make its canonical form; pure."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from survey_service.questionnaires import TEXT_LIMITS, Question, Questionnaire
+
+Screen = Callable[[str], str]
+Answer = str | int | list[str]
+
+
+class Submission(msgspec.Struct, forbid_unknown_fields=True):
+    """The wire form of one response. Unknown top-level fields are refused (rule 1)."""
+
+    id: str
+    questionnaire: str
+    version: int
+    answers: dict[str, Any]
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+def decode_submission(raw: Any) -> tuple[Submission | None, list[FieldError]]:
+    """Turn decoded JSON into a Submission, or errors naming each bad field."""
+    if not isinstance(raw, dict):
+        return None, [FieldError("body", "must be a JSON object")]
+    try:
+        submission = msgspec.convert(raw, Submission)
+    except msgspec.ValidationError as exc:
+        return None, [_field_error(exc)]
+    try:
+        submission.id = str(uuid.UUID(submission.id))  # canonical lower-case form
+    except (ValueError, TypeError):
+        return None, [FieldError("id", "must be a UUID")]
+    return submission, []
+
+
+def check_answers(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], screen: Screen = _identity
+) -> tuple[dict[str, Answer], list[FieldError]]:
+    """The canonical answers (question order, unanswered and hidden ones dropped) or errors."""
+    questions = questionnaire.question_map()
+    errors = [
+        FieldError(_answer_field(key), "is not a question of this questionnaire")
+        for key in answers
+        if key not in questions
+    ]
+    clean: dict[str, Answer] = {}
+    for question in questionnaire.questions():
+        if question.id not in answers:
+            continue
+        value, problem = _check_value(question, answers[question.id], screen)
+        if problem:
+            errors.append(FieldError(_answer_field(question.id), problem))
+        elif value is not None:
+            clean[question.id] = value
+    _drop_hidden(questionnaire, clean)
+    errors.extend(
+        FieldError(_answer_field(q.id), "is required")
+        for q in questionnaire.questions()
+        if q.required and q.id not in clean and is_shown(q, clean)
+    )
+    if not clean and not errors:
+        errors.append(FieldError("answers", "holds no answers: answer at least one question"))
+    return clean, errors
+
+
+def is_shown(question: Question, answers: Mapping[str, Answer]) -> bool:
+    if question.show_if is None:
+        return True
+    given = answers.get(question.show_if.question)
+    if isinstance(given, str):
+        return given in question.show_if.codes
+    if isinstance(given, list):
+        return any(code in question.show_if.codes for code in given)
+    return False
+
+
+def content_hash(questionnaire: str, version: int, answers: Mapping[str, Answer]) -> str:
+    """Equal for the same content whatever the key order (choice order is canonical already)."""
+    canonical = msgspec.json.encode(
+        {"questionnaire": questionnaire, "version": version, "answers": answers},
+        order="deterministic",
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _drop_hidden(questionnaire: Questionnaire, clean: dict[str, Answer]) -> None:
+    # In order, so a question hidden by a hidden question is hidden too.
+    for question in questionnaire.questions():
+        if question.id in clean and not is_shown(question, clean):
+            del clean[question.id]
+
+
+def _check_value(question: Question, value: Any, screen: Screen) -> tuple[Answer | None, str]:
+    """(canonical value or None when not answered, problem or '')."""
+    if value is None:
+        return None, ""
+    kind = question.type
+    if kind == "single_choice":
+        if not isinstance(value, str) or value not in question.codes():
+            return None, "must be the code of one of the choices"
+        return value, ""
+    if kind == "multiple_choice":
+        return _check_multiple(question, value)
+    if kind in ("scale", "number"):
+        # bool is an int subclass and 3.0 is a float: both are refused, as is "3".
+        if type(value) is not int:
+            return None, "must be a whole number"
+        assert question.min is not None and question.max is not None
+        if not question.min <= value <= question.max:
+            return None, f"must be from {question.min} to {question.max}"
+        return value, ""
+    return _check_text(kind, value, screen)
+
+
+def _check_multiple(question: Question, value: Any) -> tuple[Answer | None, str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None, "must be a list of choice codes"
+    codes = question.codes()
+    if any(v not in codes for v in value):
+        return None, "holds a code that is not one of the choices"
+    if len(set(value)) != len(value):
+        return None, "lists a choice more than once"
+    if not value:
+        return None, ""
+    chosen = set(value)
+    return [c for c in codes if c in chosen], ""
+
+
+def _check_text(kind: str, value: Any, screen: Screen) -> tuple[Answer | None, str]:
+    if not isinstance(value, str):
+        return None, "must be text"
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        return None, ""
+    limit = TEXT_LIMITS[kind]
+    if len(text) > limit:
+        return None, f"is longer than {limit} characters"
+    if "\x00" in text:
+        return None, "contains a NUL character"
+    return screen(text), ""
+
+
+def _answer_field(key: str) -> str:
+    # Keys are echoed in the error path, so keep a hostile one short.
+    return "answers." + (key if len(key) <= 64 else key[:61] + "...")
+
+
+def _field_error(exc: msgspec.ValidationError) -> FieldError:
+    """msgspec says 'Expected `int`, got `str` - at `$.version`'; name the field plainly."""
+    message = str(exc)
+    field = ""
+    if " - at `$" in message:
+        message, _, path = message.rpartition(" - at `$")
+        field = path.rstrip("`").lstrip(".")
+    if message.startswith("Object contains unknown field"):
+        unknown = message.split("`")[1] if "`" in message else ""
+        field = f"{field}.{unknown}" if field else unknown
+        message = "is not a known field"
+    elif message.startswith("Object missing required field"):
+        missing = message.split("`")[1] if "`" in message else ""
+        field = f"{field}.{missing}" if field else missing
+        message = "is required"
+    return FieldError(field[:100] or "body", message)

@@ -1,0 +1,63 @@
+"""The storage interface: the only door to persisted data. Backends implement `Store`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import msgspec
+
+Outcome = Literal["accepted", "duplicate", "conflict"]
+
+
+class StoredVersion(msgspec.Struct, frozen=True):
+    """A questionnaire version as first published: its canonical content and hash."""
+
+    questionnaire: str
+    version: int
+    content: bytes
+    content_hash: str
+    retired: bool = False
+
+
+class NewResponse(msgspec.Struct, frozen=True):
+    """A checked, screened response ready to store. `received` is a date label, never a time."""
+
+    id: str
+    questionnaire: str
+    version: int
+    received: str
+    answers: bytes
+    content_hash: str
+
+
+class StoreUnavailable(RuntimeError):
+    """Storage cannot take writes right now (disk full, locked, read-only); retry later."""
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def published_versions(self) -> list[StoredVersion]: ...
+
+    async def publish_version(self, version: StoredVersion) -> None: ...
+
+    async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool: ...
+
+    async def retired_versions(self) -> set[tuple[str, int]]: ...
+
+    async def response_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
+        """Store new rows durably; answers once the transaction holding them has committed."""
+        ...
+
+    async def count_responses(self, questionnaire: str | None = None) -> int: ...
+
+
+def open_store(database_path: str) -> Store:
+    from survey_service.store.sqlite import SQLiteStore
+
+    return SQLiteStore(database_path)

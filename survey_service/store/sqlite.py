@@ -1,0 +1,255 @@
+"""SQLite backend: WAL, synchronous=FULL, one writer task that group-commits, readers beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiosqlite
+
+from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+
+log = logging.getLogger(__name__)
+
+READERS = 2
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # FULL: a commit is on disk (WAL fsynced) before we acknowledge; a 201 survives a crash.
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    # Deleted rows (retention) are overwritten, not left readable in free pages.
+    "PRAGMA secure_delete=ON",
+)
+
+
+class _Pending:
+    __slots__ = ("future", "rows")
+
+    def __init__(self, rows: Sequence[NewResponse], future: asyncio.Future[list[Outcome]]):
+        self.rows, self.future = rows, future
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._next_reader = itertools.cycle(range(READERS))
+        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        # aiosqlite's debug log prints each call with its parameters, i.e. respondents'
+        # answers: it must never be on, whatever level the rest of the service logs at.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await _connect(self.path)
+        await _migrate(self._writer)
+        self._readers = [await _connect(self.path, readonly=True) for _ in range(READERS)]
+        self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
+
+    async def close(self) -> None:
+        """Commit what is queued, answer its callers, then close."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._writer_task is not None:
+            await self._queue.put(None)
+            await self._writer_task
+        for conn in [*self._readers, self._writer]:
+            if conn is not None:
+                await conn.close()
+        self._readers, self._writer = [], None
+
+    # -- questionnaire versions --------------------------------------------------------------
+
+    async def published_versions(self) -> list[StoredVersion]:
+        rows = await self._read(
+            "SELECT questionnaire, version, content, content_hash, retired"
+            " FROM questionnaire_versions ORDER BY questionnaire, version"
+        )
+        return [StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
+
+    async def publish_version(self, version: StoredVersion) -> None:
+        await self._execute_write(
+            "INSERT INTO questionnaire_versions (questionnaire, version, content, content_hash)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (version.questionnaire, version.version, version.content, version.content_hash),
+        )
+
+    async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool:
+        changed = await self._execute_write(
+            "UPDATE questionnaire_versions SET retired = ? WHERE questionnaire = ? AND version = ?",
+            (int(retired), questionnaire, version),
+        )
+        return changed > 0
+
+    async def retired_versions(self) -> set[tuple[str, int]]:
+        rows = await self._read(
+            "SELECT questionnaire, version FROM questionnaire_versions WHERE retired = 1"
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    # -- responses ---------------------------------------------------------------------------
+
+    async def response_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
+
+    async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
+        if not rows:
+            return []
+        if self._closing or self._writer_task is None:
+            raise StoreUnavailable("the service is shutting down")
+        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(rows, future))
+        return await future
+
+    async def count_responses(self, questionnaire: str | None = None) -> int:
+        if questionnaire is None:
+            rows = await self._read("SELECT count(*) FROM responses")
+        else:
+            rows = await self._read(
+                "SELECT count(*) FROM responses WHERE questionnaire = ?", (questionnaire,)
+            )
+        return int(rows[0][0])
+
+    # -- the writer --------------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        stop = False
+        while not stop:
+            first = await self._queue.get()
+            group: list[_Pending] = []
+            if first is None:
+                stop = True
+            else:
+                group.append(first)
+            # Everything waiting right now goes into the same transaction (group commit).
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stop = True
+                else:
+                    group.append(item)
+            if group:
+                await self._commit_group(group)
+
+    async def _commit_group(self, group: list[_Pending]) -> None:
+        rows = [row for pending in group for row in pending.rows]
+        try:
+            outcomes = await self._insert(rows)
+        except (sqlite3.Error, OSError) as exc:
+            log.error("storing %d responses failed: %s", len(rows), type(exc).__name__)
+            await self._rollback_quietly()
+            for pending in group:
+                if not pending.future.done():
+                    pending.future.set_exception(StoreUnavailable(type(exc).__name__))
+            return
+        position = 0
+        for pending in group:
+            if not pending.future.done():
+                pending.future.set_result(outcomes[position : position + len(pending.rows)])
+            position += len(pending.rows)
+
+    async def _insert(self, rows: list[NewResponse]) -> list[Outcome]:
+        conn = self._require_writer()
+        await conn.execute("BEGIN IMMEDIATE")
+        known = await _hashes_on(conn, [r.id for r in rows])
+        outcomes: list[Outcome] = []
+        fresh = []
+        for row in rows:
+            stored = known.get(row.id)
+            if stored is None:
+                known[row.id] = row.content_hash
+                fresh.append(
+                    (
+                        row.id,
+                        row.questionnaire,
+                        row.version,
+                        row.received,
+                        row.answers,
+                        row.content_hash,
+                    )
+                )
+                outcomes.append("accepted")
+            else:
+                outcomes.append("duplicate" if stored == row.content_hash else "conflict")
+        await conn.executemany(
+            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            fresh,
+        )
+        await conn.execute("COMMIT")
+        return outcomes
+
+    async def _rollback_quietly(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # no transaction was open
+            await self._require_writer().execute("ROLLBACK")
+
+    async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
+        # Publication runs at start-up before any traffic, and retirement from the CLI in its
+        # own process (waiting on busy_timeout), so these never land inside a group's transaction.
+        conn = self._require_writer()
+        cursor = await conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        conn = self._readers[next(self._next_reader)] if self._readers else self._require_writer()
+        async with conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    def _require_writer(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            raise StoreUnavailable("the store is not open")
+        return self._writer
+
+
+async def _connect(path: Path, readonly: bool = False) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly a group.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    for pragma in _PRAGMAS:
+        await conn.execute(pragma)
+    if readonly:
+        await conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+async def _hashes_on(conn: aiosqlite.Connection, ids: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        async with conn.execute(
+            f"SELECT id, content_hash FROM responses WHERE id IN ({marks})", chunk
+        ) as cursor:
+            found.update((r[0], r[1]) for r in await cursor.fetchall())
+    return found
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations"
+        " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+    )
+    async with conn.execute("SELECT number FROM schema_migrations") as cursor:
+        done = {r[0] async for r in cursor}
+    for number, name, sql in migrations.load("sqlite"):
+        if number in done:
+            continue
+        log.info("applying migration %s", name)
+        # One script, one transaction: a migration is applied whole or not at all.
+        await conn.executescript(
+            f"BEGIN IMMEDIATE;\n{sql}\n"
+            f"INSERT INTO schema_migrations VALUES ({number}, '{name}', date('now'));\nCOMMIT;"
+        )

@@ -1,0 +1,47 @@
+"""Shared fixtures: settings pointing at tmp_path, and the app served in-process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from survey_service.app import create_app
+from survey_service.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_QUESTIONNAIRES = FIXTURES / "questionnaires"
+
+
+@pytest.fixture
+def questionnaires_dir(tmp_path: Path) -> Path:
+    """A private copy of the fixture questionnaires that a test may change."""
+    folder = tmp_path / "questionnaires"
+    folder.mkdir()
+    for path in FIXTURE_QUESTIONNAIRES.glob("*.toml"):
+        (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path, questionnaires_dir: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", questionnaires_dir=questionnaires_dir)
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    async with AsyncTestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def response_body(questionnaire: str = "every-type", **answers: Any) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "questionnaire": questionnaire,
+        "version": 1,
+        "answers": answers or {"fits": "yes"},
+    }

@@ -1,0 +1,132 @@
+"""Every question type's rules, as a table: what is kept, dropped, or refused and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from survey_service import responses
+from survey_service.questionnaires import load_dir
+from tests.conftest import FIXTURE_QUESTIONNAIRES
+
+VERSIONS = load_dir(FIXTURE_QUESTIONNAIRES)
+EVERY_TYPE = VERSIONS[("every-type", 1)][1]
+STAFF = VERSIONS[("staff", 1)][1]
+
+ACCEPTED = [
+    # (answers sent, answers kept)
+    ({"fits": "yes"}, {"fits": "yes"}),
+    ({"fits": "prefer_not"}, {"fits": "prefer_not"}),
+    ({"helped": ["gp", "mentor"]}, {"helped": ["mentor", "gp"]}),  # choice order, not send order
+    ({"helped": [], "fits": "yes"}, {"fits": "yes"}),  # empty list: not answered
+    ({"trust": 1}, {"trust": 1}),
+    ({"trust": 5}, {"trust": 5}),
+    ({"times": 0}, {"times": 0}),
+    ({"times": 31}, {"times": 31}),
+    ({"one_word": "  kind  "}, {"one_word": "kind"}),
+    ({"one_word": "   ", "fits": "yes"}, {"fits": "yes"}),  # blank text: not answered
+    ({"one_word": None, "fits": "yes"}, {"fits": "yes"}),  # null: not answered
+    ({"one_word": "cafe\u0301"}, {"one_word": "caf\u00e9"}),  # stored NFC-normalised
+    ({"one_word": "x" * 500}, {"one_word": "x" * 500}),
+    ({"fits": "no", "why_not": "It was different"}, {"fits": "no", "why_not": "It was different"}),
+    # why_not is shown only when fits is no or not_sure: otherwise it is dropped, not refused
+    ({"fits": "yes", "why_not": "hidden"}, {"fits": "yes"}),
+    ({"why_not": "hidden", "trust": 2}, {"trust": 2}),
+    ({"age_band": "14_15"}, {"age_band": "14_15"}),
+]
+
+
+@pytest.mark.parametrize(("sent", "kept"), ACCEPTED)
+def test_accepted_answers_are_kept_in_canonical_form(sent: dict[str, Any], kept: dict[str, Any]):
+    clean, errors = responses.check_answers(EVERY_TYPE, sent)
+    assert errors == []
+    assert clean == kept
+
+
+REFUSED = [
+    # (answers sent, field named, words in the message)
+    ({"fits": "maybe"}, "answers.fits", "one of the choices"),
+    ({"fits": ["yes"]}, "answers.fits", "one of the choices"),
+    ({"fits": 1}, "answers.fits", "one of the choices"),
+    ({"helped": "gp"}, "answers.helped", "list of choice codes"),
+    ({"helped": ["gp", "gp"]}, "answers.helped", "more than once"),
+    ({"helped": ["gp", "dentist"]}, "answers.helped", "not one of the choices"),
+    ({"helped": [1]}, "answers.helped", "list of choice codes"),
+    ({"trust": 0}, "answers.trust", "from 1 to 5"),
+    ({"trust": 6}, "answers.trust", "from 1 to 5"),
+    ({"trust": 3.0}, "answers.trust", "whole number"),
+    ({"trust": "3"}, "answers.trust", "whole number"),
+    ({"trust": True}, "answers.trust", "whole number"),
+    ({"times": -1}, "answers.times", "from 0 to 31"),
+    ({"times": 32}, "answers.times", "from 0 to 31"),
+    ({"one_word": 5}, "answers.one_word", "must be text"),
+    ({"one_word": "x" * 501}, "answers.one_word", "longer than 500"),
+    ({"fits": "no", "why_not": "x" * 5001}, "answers.why_not", "longer than 5000"),
+    ({"one_word": "a\x00b"}, "answers.one_word", "NUL"),
+    ({"nickname": "Sam"}, "answers.nickname", "not a question"),
+    ({}, "answers", "no answers"),
+    ({"helped": [], "one_word": ""}, "answers", "no answers"),
+]
+
+
+@pytest.mark.parametrize(("sent", "field", "words"), REFUSED)
+def test_refused_answers_name_the_field_and_never_echo_the_value(
+    sent: dict[str, Any], field: str, words: str
+):
+    _, errors = responses.check_answers(EVERY_TYPE, sent)
+    assert [e.field for e in errors] == [field]
+    assert words in errors[0].message
+    for value in sent.values():
+        if isinstance(value, str) and len(value) > 2:
+            assert value not in errors[0].message
+
+
+def test_a_required_staff_answer_is_required():
+    _, errors = responses.check_answers(STAFF, {"parents": "Talk to them"})
+    assert [(e.field, e.message) for e in errors] == [("answers.understand", "is required")]
+
+
+def test_free_text_goes_through_the_screen_before_it_is_kept():
+    clean, _ = responses.check_answers(
+        EVERY_TYPE, {"one_word": "secret"}, screen=lambda text: "[screened]"
+    )
+    assert clean == {"one_word": "[screened]"}
+
+
+ENVELOPES = [
+    ({"id": "nope", "questionnaire": "q", "version": 1, "answers": {}}, "id", "UUID"),
+    ({"questionnaire": "q", "version": 1, "answers": {}}, "id", "required"),
+    ({"id": "6f1c", "questionnaire": "q", "version": "1", "answers": {}}, "version", "int"),
+    ({"id": "6f1c", "questionnaire": "q", "version": 1.0, "answers": {}}, "version", "int"),
+    ({"id": "6f1c", "questionnaire": "q", "version": 1, "answers": []}, "answers", "object"),
+    ({"id": "6f1c", "questionnaire": "q", "version": 1, "answers": {}, "ip": "1"}, "ip", "known"),
+    (["not", "an", "object"], "body", "JSON object"),
+]
+
+
+@pytest.mark.parametrize(("raw", "field", "words"), ENVELOPES)
+def test_envelope_errors_name_the_field(raw: Any, field: str, words: str):
+    submission, errors = responses.decode_submission(raw)
+    assert submission is None
+    assert [e.field for e in errors] == [field]
+    assert words in errors[0].message
+
+
+def test_any_uuid_spelling_is_stored_in_canonical_lower_case():
+    raw = {
+        "id": "{6F1C7D3E-0A1B-4C2D-8E3F-9A0B1C2D3E4F}",
+        "questionnaire": "q",
+        "version": 1,
+        "answers": {},
+    }
+    submission, errors = responses.decode_submission(raw)
+    assert errors == [] and submission is not None
+    assert submission.id == "6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f"
+
+
+def test_the_content_hash_ignores_key_order():
+    a = responses.content_hash("q", 1, {"a": 1, "b": ["x", "y"]})
+    b = responses.content_hash("q", 1, {"b": ["x", "y"], "a": 1})
+    assert a == b
+    assert a != responses.content_hash("q", 2, {"a": 1, "b": ["x", "y"]})
