@@ -40,8 +40,10 @@
     let db = null;
     let inMemory = false;
     const ready = new Promise((resolve) => {
+      let settled = false;
       const fallBack = () => {
-        inMemory = true;
+        if (settled) return;
+        settled = inMemory = true;
         resolve();
       };
       setTimeout(fallBack, 3000); // some private modes never answer
@@ -49,6 +51,8 @@
         const req = indexedDB.open("outbox", 1);
         req.onupgradeneeded = () => req.result.createObjectStore("items", { keyPath: "id" });
         req.onsuccess = () => {
+          if (settled) return req.result.close();
+          settled = true;
           db = req.result;
           resolve();
         };

@@ -1,4 +1,4 @@
-"""Serves the offline form app from static/: the page per questionnaire, its assets, manifest, worker."""
+"""Serves the offline form app in static/: a page per questionnaire, assets, manifest, worker."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router, get
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
+from litestar.params import FromPath
 
-from survey_service import questionnaires
+from survey_service.errors import one_error
+from survey_service.registry import Registry
 from survey_service.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -28,11 +30,6 @@ ASSETS = {
 APP_NAME = "Have your say"
 THEME_COLOUR = "#1d3f6e"
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
 # The service worker does the offline caching; HTTP caches must always revalidate so a new
 # release reaches phones on their next visit. ETags keep revalidation cheap on slow data.
 REVALIDATE = CacheControlHeader(no_cache=True)
@@ -96,57 +93,77 @@ def manifest(qid: str) -> bytes:
     ).encode()
 
 
-def not_found(message: str) -> Response[dict[str, Any]]:
-    return Response({"errors": [{"field": "id", "message": message}]}, status_code=404)
-
-
 def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Router]:
-    """The form app's routes; `static_dir` defaults to the repository's static/ folder."""
+    """The form app's routes; `static_dir` defaults to the repository's static/ folder.
+
+    Security headers (CSP default-src 'self', no-referrer, nosniff) come from the app-wide
+    middleware in headers.py; no route here sets a cookie.
+    """
     folder = static_dir or STATIC_DIR
     version = app_version(folder)
-    known = {qid for qid, _version in questionnaires.load_dir(settings.questionnaires_dir)}
     assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
     page_template = (folder / "index.html").read_text(encoding="utf-8")
     worker = Asset.of(
         (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
         "text/javascript",
     )
-    pages = {
-        qid: Asset.of(page_template.replace("__QID__", qid).encode(), "text/html")
-        for qid in known
-    }
-    manifests = {qid: Asset.of(manifest(qid), "application/manifest+json") for qid in known}
+    pages: dict[str, Asset] = {}
+    manifests: dict[str, Asset] = {}
+
+    def page_for(qid: str) -> Asset:
+        # qid is one the registry knows, so it is [a-z0-9_-] only and safe inside the HTML.
+        if qid not in pages:
+            pages[qid] = Asset.of(page_template.replace("__QID__", qid).encode(), "text/html")
+            manifests[qid] = Asset.of(manifest(qid), "application/manifest+json")
+        return pages[qid]
+
+    def unknown() -> Response[bytes]:
+        return one_error(404, "questionnaire", "no questionnaire with this id takes answers")
 
     @get("/q/sw.js", sync_to_thread=False)
     def service_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
-        # At /q/ its scope covers the form pages only, never the API or the inspectors' pages.
+        # At /q/ its scope covers the form pages only, never the API or any other page.
         return worker.respond(request)
 
-    @get("/q/{qid:str}", sync_to_thread=False)
-    def form_page(request: Request[Any, Any, Any], qid: str) -> Response[Any]:
-        page = pages.get(qid)
-        return page.respond(request) if page else not_found("no questionnaire with this id")
+    @get("/q/{questionnaire:str}", sync_to_thread=False)
+    def form_page(
+        request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
+    ) -> Response[bytes]:
+        registry: Registry = state.registry
+        if registry.latest(questionnaire) is None:
+            return unknown()
+        return page_for(questionnaire).respond(request)
 
-    @get("/q/{qid:str}/manifest.webmanifest", sync_to_thread=False)
-    def web_manifest(request: Request[Any, Any, Any], qid: str) -> Response[Any]:
-        found = manifests.get(qid)
-        return found.respond(request) if found else not_found("no questionnaire with this id")
+    @get("/q/{questionnaire:str}/manifest.webmanifest", sync_to_thread=False)
+    def web_manifest(
+        request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
+    ) -> Response[bytes]:
+        registry: Registry = state.registry
+        if registry.latest(questionnaire) is None:
+            return unknown()
+        page_for(questionnaire)
+        return manifests[questionnaire].respond(request)
 
     @get("/app/{name:str}", sync_to_thread=False)
-    def asset(request: Request[Any, Any, Any], name: str) -> Response[Any]:
+    def asset(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         found = assets.get(name)
         if found is None:
-            return Response(
-                {"errors": [{"field": "name", "message": "no such file"}]}, status_code=404
-            )
+            return one_error(404, "path", "nothing here")
         return found.respond(request)
 
     return [
         Router(
             "/",
             route_handlers=[service_worker, form_page, web_manifest, asset],
-            response_headers=SECURITY_HEADERS,
             cache_control=REVALIDATE,
             include_in_schema=False,
         )
     ]
+
+
+def shell_gzip_bytes(static_dir: Path | None = None) -> int:
+    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker), gzipped."""
+    folder = static_dir or STATIC_DIR
+    parts = [folder / name for name in ("index.html", "app.js", "app.css", "sw.js")]
+    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in parts)
+    return total + len(gzip.compress(manifest("have-your-say"), 9))

@@ -15,11 +15,4 @@ from survey_service.settings import from_env
 def app():
     if os.environ.get("TEST_STATIC_DIR"):
         webapp.STATIC_DIR = Path(os.environ["TEST_STATIC_DIR"])
-    # Paths passed explicitly: they work whether or not from_env converts strings to Path.
-    return create_app(
-        from_env(
-            data_dir=Path(os.environ["SURVEY_DATA_DIR"]),
-            questionnaires_dir=Path(os.environ["SURVEY_QUESTIONNAIRES_DIR"]),
-            port=int(os.environ["SURVEY_PORT"]),
-        )
-    )
+    return create_app(from_env())

@@ -1,4 +1,4 @@
-"""Fixtures for the browser suite: one Playwright and Chromium per session, a real server per test."""
+"""Browser suite fixtures: one Playwright and Chromium for the suite, a real server per test."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 HERE = Path(__file__).resolve().parent
-FIXTURES = HERE.parent / "fixtures" / "questionnaires"
+FIXTURES = HERE / "questionnaires"  # apart from the API fixtures, which tests count
 ARTIFACTS = HERE.parent.parent / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -58,9 +58,11 @@ class Server:
         log = (self.data_dir / "server.log").open("ab")
         with log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "granian", "--interface", "asgi", "--factory"]
-                + ["--host", "127.0.0.1", "--port", str(self.port)]
-                + ["--working-dir", str(HERE), "asgi_factory:app"],
+                [
+                    *(sys.executable, "-m", "granian", "--interface", "asgi", "--factory"),
+                    *("--host", "127.0.0.1", "--port", str(self.port)),
+                    *("--working-dir", str(HERE), "asgi_factory:app"),
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -98,13 +100,15 @@ class Server:
             return db.execute("SELECT count(*) FROM responses").fetchone()[0]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: the sync API keeps an event loop running in this thread while it
+# is open, and pytest-asyncio cannot run the async tests of other modules beside it.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps`")

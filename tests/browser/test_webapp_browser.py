@@ -170,9 +170,11 @@ def test_a_new_release_sends_an_answer_left_waiting(
         context.set_offline(False)
         page.reload()
         wait_until(
-            lambda: (names := [n for n in cache_names(page) if n.startswith("shell-")])
-            and names != first_shell
-            and len(names) == 1
+            lambda: (
+                (names := [n for n in cache_names(page) if n.startswith("shell-")])
+                and names != first_shell
+                and len(names) == 1
+            )
         )
         page.reload()
         assert page.evaluate("window.APP_RELEASE") == "next"
@@ -195,7 +197,9 @@ def test_a_new_release_sends_an_answer_left_waiting(
 def test_without_indexeddb_the_memory_outbox_still_sends(
     page: Page, context: BrowserContext, server: Server
 ):
-    page.add_init_script("Object.defineProperty(window, 'indexedDB', {get() { return undefined; }})")
+    page.add_init_script(
+        "Object.defineProperty(window, 'indexedDB', {get() { return undefined; }})"
+    )
     open_form(page, server)
     context.set_offline(True)
     fill_little(page)
