@@ -476,7 +476,12 @@
     for (const index of shownSections()) {
       const section = def.sections[index];
       const rows = section.questions.filter(visible).map((q) =>
-        h("div", { class: "row" }, h("dt", { text: q.text }), h("dd", { text: answerText(q) })),
+        h(
+          "div",
+          { class: "row" },
+          h("dt", { text: q.text }),
+          h("dd", { class: isEmpty(answers[q.id]) ? "none" : null, text: answerText(q) }),
+        ),
       );
       parts.push(
         h(
@@ -486,7 +491,12 @@
             "div",
             { class: "review-head" },
             h("h2", { text: section.title }),
-            button("Change", () => go(index), "link-button"),
+            h(
+              "button",
+              { type: "button", class: "link-button", onclick: () => go(index) },
+              "Change",
+              h("span", { class: "visually-hidden", text: " " + section.title }),
+            ),
           ),
           h("dl", {}, rows),
         ),
@@ -510,9 +520,15 @@
         ),
       );
     } else {
-      parts.push(h("div", { class: "actions" }, button("Send my answers", trySend)));
+      parts.push(
+        h(
+          "div",
+          { class: "actions" },
+          button("Send my answers", trySend),
+          button("Back", () => go(previous(Infinity)), "button secondary"),
+        ),
+      );
     }
-    parts.push(button("Back", () => go(previous(Infinity)), "button secondary"));
     return parts;
   }
 

@@ -86,6 +86,9 @@ def test_fill_and_send_online(page: Page, server: Server):
     review = page.locator("main").inner_text()
     for shown in ("14 to 15", "At home, Online", "3", "tired", "More clubs please"):
         assert shown in review
+    # The draft lives in memory only (rule 10).
+    kept = page.evaluate("[document.cookie, localStorage.length, sessionStorage.length]")
+    assert kept == ["", 0, 0]
     send(page)
     expect(status(page)).to_have_text("All sent")
     wait_until(lambda: server.stored() == 1)
@@ -152,6 +155,7 @@ def test_a_new_release_sends_an_answer_left_waiting(
         page.goto(old.form_url())
         wait_offline_ready(page)
         first_shell = [n for n in cache_names(page) if n.startswith("shell-")]
+        assert page.evaluate("window.APP_RELEASE") is None
         context.set_offline(True)
         fill_little(page)
         send(page)
@@ -321,8 +325,10 @@ def test_every_screen_is_accessible_and_shows_support(page: Page, server: Server
     button(page, "Send anyway").click()
     expect(status(page)).to_have_text("All sent")
     screen("confirmation")
-    page.set_viewport_size({"width": 320, "height": 640})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scroll
+    # Narrow phones and 200 % zoom (a 360 px phone then lays out 180 CSS px): no sideways scroll.
+    for width in (320, 180):
+        page.set_viewport_size({"width": width, "height": 2 * width})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert server.stored() == 1
 
 
