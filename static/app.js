@@ -15,6 +15,8 @@
   let warnPersonal = false;
   let sentThisVisit = false;
   let refused = 0;
+  let closed = false; // the service has no open version of this questionnaire
+  let backToReview = false; // "Change" on the review screen returns there after one section
 
   // ---- building elements (textContent only: definition text is never parsed as HTML) ----
   function h(tag, attrs, ...kids) {
@@ -253,6 +255,12 @@
     h("button", { type: "button", class: cls || "button", text, onclick });
 
   function failedScreen() {
+    if (closed) {
+      return [
+        h("h1", { tabindex: "-1", text: "This form is closed" }),
+        h("p", { text: "It is not taking answers any more. Thank you for wanting to have your say." }),
+      ];
+    }
     return [
       h("h1", { tabindex: "-1", text: "This form can't open right now" }),
       h("p", {
@@ -306,7 +314,7 @@
             {},
             h("a", {
               href: "#" + fieldId(byId[e.id]),
-              text: e.message,
+              text: `${e.message}: “${byId[e.id].text}”`,
               onclick: (ev) => {
                 ev.preventDefault();
                 $(fieldId(byId[e.id])).focus();
@@ -363,7 +371,7 @@
     }
     if (errors.length) return render(true);
     const after = shownSections().filter((i) => i > index);
-    go(after.length ? after[0] : "review");
+    go(after.length && !backToReview ? after[0] : "review");
   }
 
   function check(q, value) {
@@ -470,6 +478,7 @@
   }
 
   function reviewScreen() {
+    backToReview = false;
     const flagged = warnPersonal ? personalQuestions() : [];
     const parts = [stepLine("review"), h("h1", { tabindex: "-1", text: "Check your answers" })];
     parts.push(h("p", { text: "Nothing is sent until you tap “Send my answers”." }));
@@ -493,7 +502,14 @@
             h("h2", { text: section.title }),
             h(
               "button",
-              { type: "button", class: "link-button", onclick: () => go(index) },
+              {
+                type: "button",
+                class: "link-button",
+                onclick: () => {
+                  backToReview = true;
+                  go(index);
+                },
+              },
               "Change",
               h("span", { class: "visually-hidden", text: " " + section.title }),
             ),
@@ -514,7 +530,14 @@
           h(
             "div",
             { class: "actions" },
-            button("Change my answer", () => go(def.sections.findIndex((s) => s.questions.includes(flagged[0]))), "button secondary"),
+            button(
+              "Change my answer",
+              () => {
+                backToReview = true;
+                go(def.sections.findIndex((s) => s.questions.includes(flagged[0])));
+              },
+              "button secondary",
+            ),
             button("Send anyway", send),
           ),
         ),
@@ -553,7 +576,7 @@
     }
     const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: payload };
     answers = {}; // the draft is gone as soon as the answer is in the outbox
-    warnPersonal = false;
+    warnPersonal = backToReview = false;
     await outbox.put(item);
     waiting += 1;
     go("done");
@@ -562,7 +585,7 @@
   }
 
   function doneNote() {
-    if (!waiting) return "Your answers have been sent. Nothing is left on this phone.";
+    if (!waiting) return "Your answers have been sent and are no longer stored on this phone.";
     if (outbox.inMemory) {
       return "Your answers will send when you are online. This browser cannot keep them if you close this page, so please keep it open until it says All sent.";
     }
@@ -605,6 +628,7 @@
   // ---- quick exit: clear the draft, replace this page in history, leave ----
   function quickExit() {
     answers = {};
+    backToReview = false;
     errors = [];
     screen = "intro";
     $("screen").textContent = "";
@@ -634,6 +658,7 @@
   async function start() {
     try {
       const response = await fetch("/api/questionnaires/" + encodeURIComponent(QID), { credentials: "omit" });
+      closed = response.status === 404;
       if (!response.ok) throw new Error("status " + response.status);
       def = await response.json();
     } catch {

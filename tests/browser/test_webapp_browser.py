@@ -105,6 +105,8 @@ def test_opens_offline_and_sends_when_back_online(page: Page, context: BrowserCo
     fill_little(page)
     send(page)
     expect(status(page)).to_contain_text("1 waiting to send")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "offline-waiting.png", full_page=True)
     assert server.stored() == 0
     context.set_offline(False)  # no reload: the `online` event sends it
     expect(status(page)).to_have_text("All sent")
@@ -198,6 +200,25 @@ def test_a_new_release_sends_an_answer_left_waiting(
         new.stop()
 
 
+def test_an_answer_sent_during_a_sync_is_not_left_behind(page: Page, server: Server):
+    held: list[Route] = []
+    page.route(
+        "**/api/responses/batch",
+        lambda route: route.continue_() if held else held.append(route),  # hold the first
+    )
+    open_form(page, server)
+    fill_little(page)
+    send(page)
+    expect(status(page)).to_contain_text("1 waiting")  # the first sync is in flight
+    assert len(held) == 1
+    button(page, "Back to the start").click()
+    fill_little(page)
+    send(page)  # this trigger arrives while the first request is still open
+    held[0].fulfill(response=held[0].fetch())
+    expect(status(page)).to_have_text("All sent", timeout=1_500)  # no wait for a backoff
+    assert server.stored() == 2
+
+
 def test_without_indexeddb_the_memory_outbox_still_sends(
     page: Page, context: BrowserContext, server: Server
 ):
@@ -280,6 +301,11 @@ def test_skip_logic_errors_review_and_personal_details(page: Page, server: Serve
     review = page.locator("main")
     expect(review).not_to_contain_text("How much does your worker help you?")  # skipped
     expect(review).to_contain_text("At home")
+    button(page, "Change About you").click()  # changing one answer comes back to the review
+    page.get_by_label("14 to 15").check()
+    button(page, "Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(review).to_contain_text("14 to 15")
     button(page, "Send my answers").click()
     warning = page.locator(".warning")
     expect(warning).to_be_focused()
