@@ -151,10 +151,11 @@
       });
       if (!response.ok) throw new Error("status " + response.status);
       const done = [];
-      for (const result of (await response.json()).results || []) {
+      // Results come in the order sent; the position names an item whose id the server refused.
+      ((await response.json()).results || []).forEach((result, i) => {
         if (result.status === "conflict" || result.status === "rejected") refused += 1;
-        if (result.status) done.push(result.id);
-      }
+        if (result.status && i < batch.length) done.push(result.id || batch[i].id);
+      });
       await outbox.remove(done);
       sentThisVisit = sentThisVisit || done.length > 0;
       delay = 0;

@@ -111,6 +111,7 @@ async function cacheFirst(request, name) {
 // The latest definition: fresh when the network answers within a few seconds, else the kept one.
 async function networkFirst(request) {
   const fresh = fetch(request).then(async (response) => {
+    if (response.status >= 500) throw new Error("server trouble"); // the kept copy is better
     if (response.ok) await storeDefinition(response.clone());
     return response;
   });

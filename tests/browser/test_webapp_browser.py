@@ -107,6 +107,7 @@ def test_opens_offline_and_sends_when_back_online(page: Page, context: BrowserCo
     expect(status(page)).to_contain_text("1 waiting to send")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "offline-waiting.png", full_page=True)
+    assert Axe().run(page).violations_count == 0
     assert server.stored() == 0
     context.set_offline(False)  # no reload: the `online` event sends it
     expect(status(page)).to_have_text("All sent")
@@ -217,6 +218,36 @@ def test_an_answer_sent_during_a_sync_is_not_left_behind(page: Page, server: Ser
     held[0].fulfill(response=held[0].fetch())
     expect(status(page)).to_have_text("All sent", timeout=1_500)  # no wait for a backoff
     assert server.stored() == 2
+
+
+def test_a_refused_answer_is_shown_once_and_not_retried(page: Page, server: Server):
+    sent: list[dict] = []
+    page.on(
+        "request",
+        lambda r: r.url.endswith("/api/responses/batch") and sent.append(r.post_data_json),
+    )
+    open_form(page, server)
+    fill_little(page)
+    send(page)
+    expect(status(page)).to_have_text("All sent")
+    # The same id with other content (as after a bug or tampering): the server says conflict.
+    clash = {**sent[0]["responses"][0], "answers": {"age_band": "12_13"}}
+    page.evaluate(
+        """(item) => new Promise((resolve) => {
+            const req = indexedDB.open("outbox", 1);
+            req.onsuccess = () => {
+                const tx = req.result.transaction("items", "readwrite");
+                tx.objectStore("items").put(item);
+                tx.oncomplete = () => { dispatchEvent(new Event("online")); resolve(); };
+            };
+        })""",
+        clash,
+    )
+    expect(status(page)).to_contain_text("1 could not be accepted by the server")
+    requests = len(sent)
+    page.wait_for_timeout(3_000)  # longer than the first backoff: no retry
+    assert len(sent) == requests == 2
+    assert server.stored() == 1
 
 
 def test_without_indexeddb_the_memory_outbox_still_sends(
