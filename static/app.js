@@ -636,9 +636,21 @@
     location.replace(EXIT_URL);
   }
   $("exit").addEventListener("click", quickExit);
+  // Shift pressed on its own 3 times within 5 seconds. Shift used for a capital letter does not
+  // count, and any other key starts the count again, so typing never leaves by accident.
   let shifts = [];
+  let shiftAlone = false;
   document.addEventListener("keydown", (ev) => {
-    if (ev.key !== "Shift" || ev.repeat) return;
+    if (ev.key === "Shift") {
+      if (!ev.repeat) shiftAlone = true;
+      return;
+    }
+    shiftAlone = false;
+    shifts = [];
+  });
+  document.addEventListener("keyup", (ev) => {
+    if (ev.key !== "Shift" || !shiftAlone) return;
+    shiftAlone = false;
     const now = Date.now();
     shifts = shifts.filter((t) => now - t < 5000).concat(now);
     if (shifts.length >= 3) quickExit();

@@ -287,6 +287,23 @@ def test_quick_exit_leaves_and_back_shows_no_answers(page: Page, server: Server,
     assert "14 to 15" not in page.content()
 
 
+def test_capital_letters_do_not_trigger_quick_exit(page: Page, server: Server):
+    open_form(page, server)
+    button(page, "Start").click()
+    for _ in range(2):
+        button(page, "Next").click()
+    page.get_by_label("One word for how you feel today").focus()
+    for key in ("Shift+O", "Shift+K", "Shift+A", "Shift+Y"):
+        page.keyboard.press(key)
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    page.keyboard.press("x")  # another key starts the count again
+    page.keyboard.press("Shift")
+    page.wait_for_timeout(300)
+    assert page.url == server.form_url()
+    expect(page.get_by_label("One word for how you feel today")).to_have_value("OKAYx")
+
+
 def test_back_from_the_exit_site_shows_a_blank_start(page: Page, server: Server):
     open_form(page, server)
     button(page, "Start").click()
