@@ -124,6 +124,23 @@ def test_opens_offline_and_sends_when_back_online(page: Page, context: BrowserCo
     assert items == 0  # nothing left on the phone
 
 
+def test_an_answer_left_waiting_is_sent_when_the_form_is_next_opened(
+    page: Page, context: BrowserContext, server: Server
+):
+    open_form(page, server)
+    wait_offline_ready(page)
+    context.set_offline(True)
+    fill_little(page)
+    send(page)
+    expect(status(page)).to_contain_text("1 waiting")
+    page.close()  # the phone is put away with the answer still in the outbox
+    context.set_offline(False)
+    later = context.new_page()
+    later.goto(server.form_url())
+    expect(later.locator("#status")).to_have_text("All sent")  # sync on load
+    assert server.stored() == 1
+
+
 def test_lost_reply_is_retried_as_a_duplicate(page: Page, server: Server):
     statuses: list[str] = []
 
