@@ -41,6 +41,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         float,
         Meta(gt=0, description="How often a running service re-reads which versions are retired."),
     ] = 10.0
+    retention_days: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Responses received more than this many days ago are purged (daily, and"
+            " by `survey-service purge`).",
+        ),
+    ] = 365
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         Meta(description="Least severe log level written to standard error."),
