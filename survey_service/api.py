@@ -7,6 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath
 
 from survey_service.errors import one_error
 from survey_service.intake import Intake, Result
@@ -16,7 +17,7 @@ JSON = "application/json"
 _STATUS = {"accepted": 201, "duplicate": 200, "conflict": 409, "rejected": 422}
 
 
-class BatchBody(msgspec.Struct):
+class BatchBody(msgspec.Struct, forbid_unknown_fields=True):
     responses: list[Any]
 
 
@@ -31,7 +32,7 @@ def list_questionnaires(state: State) -> Response[bytes]:
 
 
 @get("/api/questionnaires/{questionnaire:str}", sync_to_thread=False)
-def latest_definition(state: State, questionnaire: str) -> Response[bytes]:
+def latest_definition(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
     registry: Registry = state.registry
     latest = registry.latest(questionnaire)
     if latest is None:
@@ -40,7 +41,9 @@ def latest_definition(state: State, questionnaire: str) -> Response[bytes]:
 
 
 @get("/api/questionnaires/{questionnaire:str}/versions/{version:int}", sync_to_thread=False)
-def version_definition(state: State, questionnaire: str, version: int) -> Response[bytes]:
+def version_definition(
+    state: State, questionnaire: FromPath[str], version: FromPath[int]
+) -> Response[bytes]:
     return _definition(state.registry, questionnaire, version)
 
 

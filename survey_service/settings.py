@@ -81,13 +81,19 @@ def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Sett
             values[field.name] = environ[name]
     values.update(overrides)
     try:
-        return msgspec.convert(values, Settings, strict=False)
+        return msgspec.convert(values, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         raise SettingsError(_name_variable(str(exc))) from None
 
 
 class SettingsError(ValueError):
     pass
+
+
+def _decode_path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
 
 
 def _name_variable(message: str) -> str:

@@ -58,8 +58,13 @@ def test_every_question_type_loads():
 INVALID = [
     # (questions TOML, question named, words in the reason)
     (CHOICE + CHOICE, "q1", "duplicate question id"),
-    (CHOICE.replace('choices = [{code = "yes", label = "Yes"}, {code = "no", label = "No"}]',
-                    "choices = []"), "q1", "choices are empty"),
+    (
+        CHOICE.replace(
+            'choices = [{code = "yes", label = "Yes"}, {code = "no", label = "No"}]', "choices = []"
+        ),
+        "q1",
+        "choices are empty",
+    ),
     (CHOICE.replace('"no", label', '"yes", label'), "q1", "codes repeat"),
     (CHOICE.replace('code = "no"', 'code = "No!"'), "q1", "lower-case"),
     (CHOICE.replace('label = "No"', 'label = " "'), "q1", "empty label"),
@@ -67,31 +72,76 @@ INVALID = [
     (CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\ncolour = "red"'), "q1", "unknown"),
     (CHOICE.replace('text = "Does this fit?"', 'text = ""'), "q1", "text is empty"),
     (CHOICE.replace('id = "q1"', 'id = "Q 1"'), "Q 1", "must start with a letter"),
-    (CHOICE + '[[sections.questions]]\nid = "n"\ntype = "number"\ntext = "How many?"\n',
-     "n", "needs min and max"),
-    (CHOICE + '[[sections.questions]]\nid = "n"\ntype = "number"\ntext = "How many?"\n'
-     "min = 5\nmax = 5\n", "n", "must be below max"),
-    (CHOICE + '[[sections.questions]]\nid = "s"\ntype = "scale"\ntext = "How much?"\n'
-     "min = 1\nmax = 5\n", "s", "min_label and max_label"),
-    (CHOICE + '[[sections.questions]]\nid = "s"\ntype = "scale"\ntext = "How much?"\n'
-     'min = 0\nmax = 20\nmin_label = "a"\nmax_label = "b"\n', "s", "at most 11 points"),
-    (CHOICE + '[[sections.questions]]\nid = "t"\ntype = "short_text"\ntext = "Say"\nmin = 1\n',
-     "t", "only for scale and number"),
-    (CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Say"\n'
-     'choices = [{code = "a", label = "A"}]\n', "t", "only for choice questions"),
-    (CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
-     'show_if = {question = "zz", codes = ["yes"]}\n', "t", "not an earlier choice question"),
-    (CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
-     'show_if = {question = "q1", codes = ["maybe"]}\n', "t", "not choices of 'q1'"),
-    (CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
-     'show_if = {question = "q1", codes = []}\n', "t", "lists no codes"),
-    ('[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
-     'show_if = {question = "q1", codes = ["yes"]}\n' + CHOICE, "t", "earlier choice question"),
-    (CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nrequired = true'), "q1",
-     "staff questionnaires only"),
-    (CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nquasi_identifier = true')
-     + '[[sections.questions]]\nid = "age"\ntype = "short_text"\ntext = "Age band?"\n'
-     "quasi_identifier = true\n", "age", "must be single_choice"),
+    (
+        CHOICE + '[[sections.questions]]\nid = "n"\ntype = "number"\ntext = "How many?"\n',
+        "n",
+        "needs min and max",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "n"\ntype = "number"\ntext = "How many?"\n'
+        "min = 5\nmax = 5\n",
+        "n",
+        "must be below max",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "s"\ntype = "scale"\ntext = "How much?"\n'
+        "min = 1\nmax = 5\n",
+        "s",
+        "min_label and max_label",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "s"\ntype = "scale"\ntext = "How much?"\n'
+        'min = 0\nmax = 20\nmin_label = "a"\nmax_label = "b"\n',
+        "s",
+        "at most 11 points",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "t"\ntype = "short_text"\ntext = "Say"\nmin = 1\n',
+        "t",
+        "only for scale and number",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Say"\n'
+        'choices = [{code = "a", label = "A"}]\n',
+        "t",
+        "only for choice questions",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
+        'show_if = {question = "zz", codes = ["yes"]}\n',
+        "t",
+        "not an earlier choice question",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
+        'show_if = {question = "q1", codes = ["maybe"]}\n',
+        "t",
+        "not choices of 'q1'",
+    ),
+    (
+        CHOICE + '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
+        'show_if = {question = "q1", codes = []}\n',
+        "t",
+        "lists no codes",
+    ),
+    (
+        '[[sections.questions]]\nid = "t"\ntype = "long_text"\ntext = "Why?"\n'
+        'show_if = {question = "q1", codes = ["yes"]}\n' + CHOICE,
+        "t",
+        "earlier choice question",
+    ),
+    (
+        CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nrequired = true'),
+        "q1",
+        "staff questionnaires only",
+    ),
+    (
+        CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nquasi_identifier = true')
+        + '[[sections.questions]]\nid = "age"\ntype = "short_text"\ntext = "Age band?"\n'
+        "quasi_identifier = true\n",
+        "age",
+        "must be single_choice",
+    ),
 ]
 
 
@@ -106,7 +156,7 @@ def test_invalid_definitions_name_file_question_and_reason(questions, question, 
 
 
 WHOLE_FILE = [
-    (HEAD.replace('version = 1', 'version = 0'), "version must be"),
+    (HEAD.replace("version = 1", "version = 0"), "version must be"),
     (HEAD.replace('id = "demo"', 'id = "Demo Survey"'), "id 'Demo Survey'"),
     (HEAD.replace('audience = "{audience}"', 'audience = "parents"'), "audience: invalid value"),
     (HEAD.split("[[support]]")[0] + "[[sections]]\ntitle = 'Views'\n", "support contacts"),
@@ -128,8 +178,10 @@ def test_file_level_problems_name_the_file(head, words):
 
 
 def test_required_is_allowed_for_staff():
-    text = demo(CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nrequired = true'),
-                audience="staff")
+    text = demo(
+        CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nrequired = true'),
+        audience="staff",
+    )
     assert next(iter(parse(text, "s.toml").questions())).required
 
 

@@ -127,5 +127,11 @@ async def test_no_time_or_sequence_is_stored(store, tmp_path: Path):
         with pytest.raises(sqlite3.OperationalError):
             conn.execute("SELECT rowid FROM responses")  # WITHOUT ROWID: no arrival order
     assert columns == [
-        "id", "questionnaire", "version", "received", "answers", "content_hash", "batch"
+        "id",
+        "questionnaire",
+        "version",
+        "received",
+        "answers",
+        "content_hash",
+        "batch",
     ]
