@@ -10,11 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import registry, settings
+from survey_service import cli_inspect, registry, settings
 from survey_service.questionnaires import QuestionnaireError, load_dir
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire")
+COMMANDS = ("serve", "check", "retire", "inspectors", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("version", type=int)
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
+    cli_inspect.add_parsers(sub)
     return parser
 
 

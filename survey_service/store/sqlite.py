@@ -13,6 +13,7 @@ from pathlib import Path
 import aiosqlite
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+from survey_service.store.inspect_sqlite import InspectorSQLMixin
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,11 @@ class _Pending:
         self.rows, self.future = rows, future
 
 
-class SQLiteStore:
+class SQLiteStore(InspectorSQLMixin):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
+        self._admin: aiosqlite.Connection | None = None  # inspectors' writes (inspect_sqlite)
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
@@ -54,6 +56,7 @@ class SQLiteStore:
         self._writer = await _connect(self.path)
         await _migrate(self._writer)
         self._readers = [await _connect(self.path, readonly=True) for _ in range(READERS)]
+        self._admin = await _connect(self.path)
         self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -64,10 +67,10 @@ class SQLiteStore:
         if self._writer_task is not None:
             await self._queue.put(None)
             await self._writer_task
-        for conn in [*self._readers, self._writer]:
+        for conn in [*self._readers, self._admin, self._writer]:
             if conn is not None:
                 await conn.close()
-        self._readers, self._writer = [], None
+        self._readers, self._writer, self._admin = [], None, None
 
     # -- questionnaire versions --------------------------------------------------------------
 
