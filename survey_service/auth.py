@@ -91,7 +91,7 @@ async def login(
         await store.append_audit(audit(actor, "login refused", "locked after failed logins", now))
         return LoginResult(message=_locked_message(locked_until, now))
     # Slow down each further guess at the same name.
-    await asyncio.sleep(min(settings.login_slowdown_seconds * failures, MAX_SLOWDOWN_SECONDS))
+    await _pause(min(settings.login_slowdown_seconds * failures, MAX_SLOWDOWN_SECONDS))
     ok = await asyncio.to_thread(
         verify_password,
         account.password_hash if account and not account.disabled else _DUMMY_HASH,
@@ -111,6 +111,10 @@ async def login(
     detail = f"failure {count} in a row" + (", name locked" if locked else "")
     await store.append_audit(audit(actor, "login failed", detail, now))
     return LoginResult(message=_locked_message(locked, now) if locked else FAILED)
+
+
+async def _pause(seconds: float) -> None:
+    await asyncio.sleep(seconds)
 
 
 def _locked_message(locked_until: str, now: dt.datetime) -> str:

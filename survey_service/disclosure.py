@@ -13,6 +13,7 @@ from typing import Any
 Combo = tuple[str | None, ...]
 BLANK = "[c]"
 
+
 def _engine(name: str) -> Any:
     try:  # the engine lands from its own branch; until then the stand-ins below apply
         return importlib.import_module(f"survey_service.confidentiality.{name}")

@@ -11,7 +11,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import ResponseHeader, State
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from survey_service import audit, auth, batches, downloads, qr, summary
@@ -132,7 +132,10 @@ def _codes(value: str | None) -> bool | None:
 
 @get("/batches/{file:str}")
 async def export_batch(
-    request: Request[Any, Any, Any], state: State, file: FromPath[str], codes: str | None = None
+    request: Request[Any, Any, Any],
+    state: State,
+    file: FromPath[str],
+    codes: FromQuery[str | None] = None,
 ) -> Response[bytes] | Stream:
     parsed = _parse_file(file)
     if parsed is None or parsed[0] == "all":
@@ -149,7 +152,7 @@ async def export_questionnaire(
     state: State,
     questionnaire: FromPath[str],
     file: FromPath[str],
-    codes: str | None = None,
+    codes: FromQuery[str | None] = None,
 ) -> Response[bytes] | Stream:
     parsed = _parse_file(file)
     if parsed is None:
@@ -191,7 +194,10 @@ async def build_summary(
 
 @get("/questionnaires/{questionnaire:str}/summary")
 async def questionnaire_summary(
-    state: State, questionnaire: FromPath[str], policy: str | None = None, by: str | None = None
+    state: State,
+    questionnaire: FromPath[str],
+    policy: FromQuery[str | None] = None,
+    by: FromQuery[str | None] = None,
 ) -> Response[bytes]:
     result = await build_summary(state, questionnaire, policy, by)
     return result if isinstance(result, Response) else _json(result)
@@ -217,7 +223,9 @@ async def qr_png(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
 
 
 @get("/audit")
-async def audit_log(state: State, limit: int = 200, before: int | None = None) -> Response[bytes]:
+async def audit_log(
+    state: State, limit: FromQuery[int] = 200, before: FromQuery[int | None] = None
+) -> Response[bytes]:
     if not 1 <= limit <= 1000:
         return one_error(422, "limit", "must be from 1 to 1000")
     return _json({"entries": await audit.recent(_store(state), limit, before)})

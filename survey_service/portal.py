@@ -11,7 +11,7 @@ from urllib.parse import quote
 import jinja2
 from litestar import Litestar, Request, Response, Router, get, post
 from litestar.datastructures import Cookie, State
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
 from survey_service import audit, auth, batches, inspect_api, qr, summary
@@ -77,7 +77,7 @@ def _login_page(
 ) -> Response[str]:
     token = auth.new_secret()
     response = render(
-        request, "login.html", status, error=error, login_csrf=token, next=_next(request)
+        request, "login.html", status, title="Sign in", error=error, login_csrf=token, next=_next(request)
     )
     response.set_cookie(
         Cookie(
@@ -206,7 +206,7 @@ async def batches_page(
     request: Request[Any, Any, Any],
     state: State,
     questionnaire: FromPath[str],
-    released: int | None = None,
+    released: FromQuery[int | None] = None,
 ) -> Response[str]:
     notice = ""
     if released is not None:
@@ -242,7 +242,7 @@ async def download(
     state: State,
     questionnaire: FromPath[str],
     file: FromPath[str],
-    codes: str | None = None,
+    codes: FromQuery[str | None] = None,
 ) -> Response[Any] | Stream:
     return await inspect_api.export_questionnaire.fn(  # same checks and audit as the API
         request, state, questionnaire, file, codes
@@ -254,8 +254,8 @@ async def summary_page(
     request: Request[Any, Any, Any],
     state: State,
     questionnaire: FromPath[str],
-    policy: str | None = None,
-    by: str | None = None,
+    policy: FromQuery[str | None] = None,
+    by: FromQuery[str | None] = None,
 ) -> Response[Any]:
     one = await _one(state, questionnaire)
     if one is None:
@@ -325,7 +325,7 @@ async def _poster_page(
 
 @get("/audit", guards=[auth.page_guard])
 async def audit_page(
-    request: Request[Any, Any, Any], state: State, before: int | None = None
+    request: Request[Any, Any, Any], state: State, before: FromQuery[int | None] = None
 ) -> Response[str]:
     entries = await audit.recent(state.store, 100, before)
     older = entries[-1].id if len(entries) == 100 else None
