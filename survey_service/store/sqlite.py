@@ -52,6 +52,9 @@ class SQLiteStore(InspectorSQLMixin):
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def open(self) -> None:
+        # aiosqlite's debug log prints each call with its parameters, i.e. respondents'
+        # answers: it must never be on, whatever level the rest of the service logs at.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         await _migrate(self._writer)
