@@ -47,6 +47,7 @@ class QuestionInfo(msgspec.Struct):
     question: Question  # as the newest version holding it defines it
     versions: list[int]
     labels: dict[str, str]  # every code ever published, newest label
+    code_versions: dict[str, list[int]] = {}  # the versions offering each code
 
 
 class Layout:
@@ -66,10 +67,11 @@ class Layout:
             for question in q.questions():
                 info = self.info.get(question.id)
                 if info is None:
-                    info = self.info[question.id] = QuestionInfo(question, [], {})
+                    info = self.info[question.id] = QuestionInfo(question, [], {}, {})
                 info.versions.append(q.version)
                 for choice in question.choices or ():
                     info.labels.setdefault(choice.code, choice.label)
+                    info.code_versions.setdefault(choice.code, []).insert(0, q.version)
                 self._version_codes[(q.version, question.id)] = frozenset(question.codes())
         for info in self.info.values():
             info.versions.sort()
@@ -244,10 +246,11 @@ def codebook(layout: Layout) -> Iterator[list[Cell]]:
         versions = _version_range(info.versions)
         if q.type == "multiple_choice":
             for code, label in info.labels.items():
-                yield [f"{qid}.{code}", q.text, q.type, versions, "1 / 0", f"{label}: ticked / not"]
+                span = _version_range(info.code_versions[code])
+                yield [f"{qid}.{code}", q.text, q.type, span, "1 / 0", f"{label}: ticked / not"]
         elif q.choices is not None:
             for code, label in info.labels.items():
-                yield [qid, q.text, q.type, versions, code, label]
+                yield [qid, q.text, q.type, _version_range(info.code_versions[code]), code, label]
             if q.quasi_identifier:
                 yield [qid, q.text, q.type, versions, BLANK, "hidden: too few people share it"]
         elif q.type in ("scale", "number"):

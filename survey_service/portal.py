@@ -77,7 +77,13 @@ def _login_page(
 ) -> Response[str]:
     token = auth.new_secret()
     response = render(
-        request, "login.html", status, title="Sign in", error=error, login_csrf=token, next=_next(request)
+        request,
+        "login.html",
+        status,
+        title="Sign in",
+        error=error,
+        login_csrf=token,
+        next=_next(request),
     )
     response.set_cookie(
         Cookie(

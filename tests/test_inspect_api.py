@@ -111,7 +111,9 @@ async def test_login_sets_strict_httponly_cookies_scoped_to_inspector_paths(clie
 
 async def test_session_cookie_is_secure_over_https(tmp_path):
     settings = make_settings(tmp_path, public_base_url="https://survey.example.org")
-    async with AsyncTestClient(create_app(settings), base_url="https://testserver.local") as test_client:
+    async with AsyncTestClient(
+        create_app(settings), base_url="https://testserver.local"
+    ) as test_client:
         await add_account(test_client)
         reply = await sign_in(test_client)
         cookies = [c for c in reply.headers.get_list("set-cookie") if "inspect_session=" in c]
