@@ -70,7 +70,7 @@ async def test_triggers_refuse_changes_to_the_record(tmp_path: Path, sql: str):
         await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
     conn = sqlite3.connect(settings.database_path)
     try:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only|fixed|stays"):
+        with pytest.raises(sqlite3.IntegrityError, match=r"append-only|fixed|stays"):
             conn.execute(sql)
         assert conn.execute("SELECT count(*) FROM audit").fetchone()[0] == 3
     finally:
