@@ -56,13 +56,16 @@ def suppress_one_way(counts: Sequence[int], policy: str) -> tuple[list[Any], lis
     """(shown counts, shown percentages, note) for one column of counts."""
     if _suppression is not None:
         return _engine_one_way(counts, policy)
-    shown: list[Any] = [BLANK if 0 < c <= 5 else c for c in counts]  # temporary stand-in
+    # Temporary stand-in until the engine lands, deliberately blunt: with no secondary
+    # suppression to protect a hidden cell, one hidden cell hides every other non-zero cell.
+    hidden = any(0 < c <= 5 for c in counts)
+    shown: list[Any] = [BLANK if hidden and c > 0 else c for c in counts]
     total = sum(counts)
     percents: list[Any] = [
         BLANK if isinstance(s, str) else (round(100 * c / total) if total else 0)
         for s, c in zip(shown, counts, strict=True)
     ]
-    return shown, percents, f"{policy}: counts from 1 to 5 shown as {BLANK}"
+    return shown, percents, f"{policy}: a count from 1 to 5 hides the whole table as {BLANK}"
 
 
 def _engine_one_way(counts: Sequence[int], policy: str) -> tuple[list[Any], list[Any], str]:

@@ -53,6 +53,8 @@ def test_a_small_cell_is_hidden_with_its_policy_symbol():
     (rating,) = summary.summarise([RISK], rows, [1], "dfe").questions
     likely = next(c for c in rating.rows if c.code == "likely")
     assert likely.count == "[c]" and likely.percent == "[c]"
+    # No hidden cell can be worked back from the total: at least one more is hidden.
+    assert sum(1 for c in rating.rows if c.count == "[c]") >= 2
     svg = summary.chart_svg(rating, "c")
     assert "hidden because the number is small" in svg
 
