@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, portal, registry
+from survey_service import __version__, api, portal, registry, retention
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import SecurityHeadersMiddleware
 from survey_service.intake import Intake
@@ -36,11 +36,16 @@ def create_app(settings: Settings) -> Litestar:
             app.state.registry = reg
             app.state.store = store
             app.state.intake = Intake(reg, store, _screen, settings.date_precision)
-            refresher = asyncio.create_task(_refresh_retired(reg, store, settings))
+            background = [
+                asyncio.create_task(_refresh_retired(reg, store, settings)),
+                asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
+            ]
             try:
                 yield
             finally:
-                refresher.cancel()
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
         finally:
             await store.close()
 

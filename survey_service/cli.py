@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import cli_inspect, registry, settings
+from survey_service import cli_inspect, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError, load_dir
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire", "inspectors", "export")
+COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
     cli_inspect.add_parsers(sub)
+
+    purge = sub.add_parser("purge", help="delete responses past the retention period now")
+    purge.add_argument(
+        "--older-than", type=int, metavar="DAYS", help="default: SURVEY_RETENTION_DAYS"
+    )
+    purge.set_defaults(func=_purge)
     return parser
 
 
@@ -89,6 +96,25 @@ def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
         else "is retired: it is still served, takes no new answers"
     )
     print(f"{args.questionnaire} version {args.version} {state}")
+    return 0
+
+
+def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
+    days = conf.retention_days if args.older_than is None else args.older_than
+    if days < 0:
+        print("error: --older-than must be 0 or more days", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(str(conf.database_path))
+        await store.open()
+        try:
+            return await retention.purge(store, dt.datetime.now(dt.UTC).date(), days)
+        finally:
+            await store.close()
+
+    removed = asyncio.run(run())
+    print(f"purged {removed} responses received more than {days} days ago")
     return 0
 
 

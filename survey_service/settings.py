@@ -74,6 +74,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         float,
         Meta(ge=0, description="Delay added per earlier failed login for the same name."),
     ] = 1.0
+    retention_days: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Responses received more than this many days ago are purged (daily, and"
+            " by `survey-service purge`).",
+        ),
+    ] = 365
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         Meta(description="Least severe log level written to standard error."),

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.testing import AsyncTestClient
 
 from survey_service import auth
 from survey_service.settings import Settings
+from survey_service.store import Store, open_store
+
+T = TypeVar("T")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery"
@@ -32,13 +36,23 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+async def on_store(client: AsyncTestClient[Any], work: Callable[[Store], Awaitable[T]]) -> T:
+    """Run work on a second store over the same database, as the CLI would: the app's own
+    store belongs to the test client's event loop (another thread)."""
+    store = open_store(str(client.app.state.settings.database_path))
+    await store.open()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
 async def add_account(client: AsyncTestClient[Any], name: str = "amira") -> None:
-    store = client.app.state.store
-    assert await auth.add_inspector(store, name, PASSWORD, "test")
+    assert await on_store(client, lambda s: auth.add_inspector(s, name, PASSWORD, "test"))
 
 
 async def token_for(client: AsyncTestClient[Any], name: str = "amira") -> dict[str, str]:
-    secret = await auth.issue_token(client.app.state.store, name, "test")
+    secret = await on_store(client, lambda s: auth.issue_token(s, name, "test"))
     assert secret
     return {"Authorization": f"Bearer {secret}"}
 

@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_settings, page_csrf, seed, sign_in, token_for
+from inspect_support import (
+    add_account,
+    make_settings,
+    on_store,
+    page_csrf,
+    seed,
+    sign_in,
+    token_for,
+)
 from litestar.testing import AsyncTestClient
 
 from survey_service import auth
@@ -17,7 +25,6 @@ from survey_service.app import create_app
 async def test_each_step_is_audited(tmp_path: Path):
     settings = make_settings(tmp_path)
     async with AsyncTestClient(create_app(settings)) as client:
-        store = client.app.state.store
         await add_account(client)  # account added
         await sign_in(client, "amira", "wrong password")  # login failed
         await sign_in(client, "ghost", "wrong password")  # login failed, unknown name
@@ -28,8 +35,8 @@ async def test_each_step_is_audited(tmp_path: Path):
         await client.get("/api/inspect/batches/1.xlsx", headers=headers)  # export
         page = await client.get("/inspect/")
         await client.post("/inspect/logout", data={"csrf": page_csrf(page.text)})
-        await auth.set_disabled(store, "amira", True, "manager")
-        entries = list(reversed(await store.audit_entries()))
+        await on_store(client, lambda s: auth.set_disabled(s, "amira", True, "manager"))
+        entries = list(reversed(await on_store(client, lambda s: s.audit_entries())))
         steps = [(e.actor, e.action) for e in entries]
         assert steps == [
             ("test", "account added"),

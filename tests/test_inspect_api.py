@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_settings, page_csrf, seed, sign_in, token_for
+from inspect_support import (
+    add_account,
+    make_settings,
+    on_store,
+    page_csrf,
+    seed,
+    sign_in,
+    token_for,
+)
 from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
@@ -281,7 +289,7 @@ async def test_disabling_an_account_ends_its_tokens_and_sessions(client):
 
     headers = await token_for(client)
     await sign_in(client)
-    await auth.set_disabled(client.app.state.store, "amira", True, "test")
+    await on_store(client, lambda s: auth.set_disabled(s, "amira", True, "test"))
     assert (await client.get("/api/inspect/me", headers=headers)).status_code == 401
     assert (await client.get("/inspect/", follow_redirects=False)).status_code == 303
     assert (await sign_in(client)).status_code == 401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
@@ -57,6 +58,10 @@ class Store(InspectorStore, Protocol):
         ...
 
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
+
+    async def purge_responses(self, received_before: dt.date) -> int:
+        """Delete responses received before that date, leaving no copy in the files."""
+        ...
 
 
 def open_store(database_path: str) -> Store:

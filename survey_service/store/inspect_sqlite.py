@@ -1,15 +1,11 @@
-"""SQLite side of the inspectors' store: accounts, credentials, batches, audit, released rows.
-
-Inspector writes are rare and each is one short transaction on its own connection, so they never
-land inside the respondent writer's group commit; SQLite's lock (busy_timeout) orders the two.
-"""
+"""SQLite side of the inspectors' store: accounts, credentials, batches, audit, released rows."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -22,6 +18,7 @@ from survey_service.store.inspectors import (
     ReleasedRow,
 )
 
+T = TypeVar("T")
 _AUDIT_INSERT = "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)"
 
 
@@ -30,52 +27,42 @@ def _audit_params(entry: AuditEntry) -> tuple[str, str, str, str]:
 
 
 class InspectorSQLMixin:
-    """Mixed into SQLiteStore, which opens `_admin` (a writer) and `_read` (a reader)."""
+    """Mixed into SQLiteStore: writes go through its single writer queue (`write`), each in
+    its own transaction; reads through its readers (`_read`)."""
 
     path: Path
-    _admin: aiosqlite.Connection | None
 
     async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         raise NotImplementedError
 
-    def _require_admin(self) -> aiosqlite.Connection:
-        if self._admin is None:
-            from survey_service.store import StoreUnavailable
+    async def write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        raise NotImplementedError
 
-            raise StoreUnavailable("the store is not open")
-        return self._admin
-
-    async def _transaction(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[int]:
-        conn = self._require_admin()
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            counts = []
+    async def _statements(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        async def run(conn: aiosqlite.Connection) -> None:
             for sql, params in statements:
-                cursor = await conn.execute(sql, params)
-                counts.append(cursor.rowcount)
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        return counts
+                await conn.execute(sql, params)
+
+        await self.write(run)
 
     # -- accounts ----------------------------------------------------------------------------
 
     async def add_inspector(self, inspector: Inspector, audit: AuditEntry) -> bool:
-        try:
-            await self._transaction(
-                [
-                    (
-                        "INSERT INTO inspectors (name, password_hash, disabled, created)"
-                        " VALUES (?, ?, ?, ?)",
-                        (inspector.name, inspector.password_hash, 0, inspector.created),
-                    ),
-                    (_AUDIT_INSERT, _audit_params(audit)),
-                ]
+        async def run(conn: aiosqlite.Connection) -> bool:
+            async with conn.execute(
+                "SELECT 1 FROM inspectors WHERE name = ?", (inspector.name,)
+            ) as cursor:
+                if await cursor.fetchone():
+                    return False
+            await conn.execute(
+                "INSERT INTO inspectors (name, password_hash, disabled, created)"
+                " VALUES (?, ?, 0, ?)",
+                (inspector.name, inspector.password_hash, inspector.created),
             )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
 
     async def get_inspector(self, name: str) -> Inspector | None:
         rows = await self._read(
@@ -90,33 +77,25 @@ class InspectorSQLMixin:
         return [Inspector(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
     async def set_inspector_disabled(self, name: str, disabled: bool, audit: AuditEntry) -> bool:
-        statements: list[tuple[str, Sequence[Any]]] = [
-            ("UPDATE inspectors SET disabled = ? WHERE name = ?", (int(disabled), name))
-        ]
-        if disabled:
-            statements.append(("DELETE FROM credentials WHERE inspector = ?", (name,)))
-        statements.append((_AUDIT_INSERT, _audit_params(audit)))
-        conn = self._require_admin()
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            cursor = await conn.execute(*statements[0])
+        async def run(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "UPDATE inspectors SET disabled = ? WHERE name = ?", (int(disabled), name)
+            )
             if cursor.rowcount == 0:
-                await conn.execute("ROLLBACK")
                 return False
-            for sql, params in statements[1:]:
-                await conn.execute(sql, params)
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        return True
+            if disabled:
+                await conn.execute("DELETE FROM credentials WHERE inspector = ?", (name,))
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
 
     # -- credentials -------------------------------------------------------------------------
 
     async def add_credential(
         self, secret_hash: str, inspector: str, kind: CredentialKind, expires: str | None
     ) -> None:
-        await self._transaction(
+        await self._statements(
             [
                 (
                     "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
@@ -137,7 +116,7 @@ class InspectorSQLMixin:
         return Credential(rows[0][0], rows[0][1], rows[0][2]) if rows else None
 
     async def delete_credential(self, secret_hash: str) -> None:
-        await self._transaction([("DELETE FROM credentials WHERE secret_hash = ?", (secret_hash,))])
+        await self._statements([("DELETE FROM credentials WHERE secret_hash = ?", (secret_hash,))])
 
     # -- login throttling --------------------------------------------------------------------
 
@@ -150,9 +129,7 @@ class InspectorSQLMixin:
     async def record_login_failure(
         self, name_hash: str, max_failures: int, locked_until: str
     ) -> tuple[int, str | None]:
-        conn = self._require_admin()
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, str | None]:
             await conn.execute(
                 "INSERT INTO login_failures (name_hash, failures) VALUES (?, 1)"
                 " ON CONFLICT (name_hash) DO UPDATE SET failures = failures + 1",
@@ -167,24 +144,20 @@ class InspectorSQLMixin:
                 (name_hash,),
             ) as cursor:
                 row = await cursor.fetchone()
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        assert row is not None
-        return int(row[0]), row[1]
+            assert row is not None
+            return int(row[0]), row[1]
+
+        return await self.write(run)
 
     async def clear_login_failures(self, name_hash: str) -> None:
-        await self._transaction([("DELETE FROM login_failures WHERE name_hash = ?", (name_hash,))])
+        await self._statements([("DELETE FROM login_failures WHERE name_hash = ?", (name_hash,))])
 
     # -- batches -----------------------------------------------------------------------------
 
     async def release_batch(
         self, questionnaire: str, min_batch: int, released: str, audit: AuditEntry
     ) -> Batch | int:
-        conn = self._require_admin()
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async def run(conn: aiosqlite.Connection) -> Batch | int:
             async with conn.execute(
                 "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL",
                 (questionnaire,),
@@ -192,7 +165,6 @@ class InspectorSQLMixin:
                 row = await cursor.fetchone()
             waiting = int(row[0]) if row else 0
             if waiting < min_batch:
-                await conn.execute("ROLLBACK")
                 return waiting
             cursor = await conn.execute(
                 "INSERT INTO batches (questionnaire, count, released) VALUES (?, ?, ?)",
@@ -206,11 +178,9 @@ class InspectorSQLMixin:
             )
             detail = audit.detail or f"batch {number}: {waiting} responses"
             await conn.execute(_AUDIT_INSERT, (audit.at, audit.actor, audit.action, detail))
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        return Batch(number, questionnaire, waiting, released)
+            return Batch(number, questionnaire, waiting, released)
+
+        return await self.write(run)
 
     async def list_batches(self, questionnaire: str | None = None) -> list[Batch]:
         sql = "SELECT number, questionnaire, count, released FROM batches"
@@ -238,7 +208,7 @@ class InspectorSQLMixin:
     # -- audit -------------------------------------------------------------------------------
 
     async def append_audit(self, entry: AuditEntry) -> None:
-        await self._transaction([(_AUDIT_INSERT, _audit_params(entry))])
+        await self._statements([(_AUDIT_INSERT, _audit_params(entry))])
 
     async def audit_entries(self, limit: int = 200, before: int | None = None) -> list[AuditEntry]:
         rows = await self._read(

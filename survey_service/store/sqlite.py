@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -32,20 +34,34 @@ _PRAGMAS = (
 
 
 class _Pending:
+    """Responses waiting for the next group commit."""
+
     __slots__ = ("future", "rows")
 
     def __init__(self, rows: Sequence[NewResponse], future: asyncio.Future[list[Outcome]]):
         self.rows, self.future = rows, future
 
 
+class _Job:
+    """Any other write: runs alone in its own transaction, in queue order."""
+
+    __slots__ = ("fn", "future", "transaction")
+
+    def __init__(self, fn: WriteFn[Any], future: asyncio.Future[Any], transaction: bool):
+        self.fn, self.future, self.transaction = fn, future, transaction
+
+
+T = TypeVar("T")
+WriteFn = Callable[[aiosqlite.Connection], Awaitable[T]]
+
+
 class SQLiteStore(InspectorSQLMixin):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
-        self._admin: aiosqlite.Connection | None = None  # inspectors' writes (inspect_sqlite)
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | _Job | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -59,7 +75,6 @@ class SQLiteStore(InspectorSQLMixin):
         self._writer = await _connect(self.path)
         await _migrate(self._writer)
         self._readers = [await _connect(self.path, readonly=True) for _ in range(READERS)]
-        self._admin = await _connect(self.path)
         self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -70,10 +85,10 @@ class SQLiteStore(InspectorSQLMixin):
         if self._writer_task is not None:
             await self._queue.put(None)
             await self._writer_task
-        for conn in [*self._readers, self._admin, self._writer]:
+        for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
-        self._readers, self._writer, self._admin = [], None, None
+        self._readers, self._writer = [], None
 
     # -- questionnaire versions --------------------------------------------------------------
 
@@ -97,6 +112,20 @@ class SQLiteStore(InspectorSQLMixin):
             (int(retired), questionnaire, version),
         )
         return changed > 0
+
+    async def purge_responses(self, received_before: dt.date) -> int:
+        day = received_before.isoformat()
+        year, week, _ = received_before.isocalendar()
+        deleted = await self._execute_write(
+            # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as text.
+            "DELETE FROM responses WHERE (received GLOB '[0-9][0-9][0-9][0-9]-[0-9]*' AND"
+            " received < ?) OR (received GLOB '*-W*' AND received < ?)",
+            (day, f"{year}-W{week:02d}"),
+        )
+        # secure_delete zeroes the freed pages; the checkpoint moves them into the main file
+        # and truncates the WAL, so no copy of a purged answer stays in either file.
+        await self.write(_checkpoint, transaction=False)
+        return deleted
 
     async def retired_versions(self) -> set[tuple[str, int]]:
         rows = await self._read(
@@ -132,21 +161,47 @@ class SQLiteStore(InspectorSQLMixin):
     async def _write_loop(self) -> None:
         stop = False
         while not stop:
-            first = await self._queue.get()
-            group: list[_Pending] = []
-            if first is None:
-                stop = True
-            else:
-                group.append(first)
-            # Everything waiting right now goes into the same transaction (group commit).
+            waiting = [await self._queue.get()]
             while not self._queue.empty():
-                item = self._queue.get_nowait()
+                waiting.append(self._queue.get_nowait())
+            # Every response waiting right now goes into one transaction (group commit);
+            # other writes run alone, in the order they were asked for.
+            group: list[_Pending] = []
+            for item in waiting:
+                if isinstance(item, _Pending):
+                    group.append(item)
+                    continue
+                if group:
+                    await self._commit_group(group)
+                    group = []
                 if item is None:
                     stop = True
                 else:
-                    group.append(item)
+                    await self._run_job(item)
             if group:
                 await self._commit_group(group)
+
+    async def _run_job(self, job: _Job) -> None:
+        conn = self._require_writer()
+        try:
+            if job.transaction:
+                await conn.execute("BEGIN IMMEDIATE")
+            result = await job.fn(conn)
+            if job.transaction:
+                await conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            log.error("a write failed: %s", type(exc).__name__)
+            await self._rollback_quietly()
+            if not job.future.done():
+                job.future.set_exception(_unavailable(exc))
+            return
+        except BaseException as exc:  # a bug in the job: roll back, report it, keep writing
+            await self._rollback_quietly()
+            if not job.future.done():
+                job.future.set_exception(exc)
+            return
+        if not job.future.done():
+            job.future.set_result(result)
 
     async def _commit_group(self, group: list[_Pending]) -> None:
         rows = [row for pending in group for row in pending.rows]
@@ -157,7 +212,7 @@ class SQLiteStore(InspectorSQLMixin):
             await self._rollback_quietly()
             for pending in group:
                 if not pending.future.done():
-                    pending.future.set_exception(StoreUnavailable(type(exc).__name__))
+                    pending.future.set_exception(_unavailable(exc))
             return
         position = 0
         for pending in group:
@@ -200,12 +255,21 @@ class SQLiteStore(InspectorSQLMixin):
         with contextlib.suppress(sqlite3.Error):  # no transaction was open
             await self._require_writer().execute("ROLLBACK")
 
+    async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
+        """Run fn(connection) on the single writer, in queue order, in its own transaction
+        (or none, for statements such as checkpoints that cannot run inside one)."""
+        if self._closing or self._writer_task is None:
+            raise StoreUnavailable("the service is shutting down")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(fn, future, transaction))
+        return await future
+
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
-        # Publication runs at start-up before any traffic, and retirement from the CLI in its
-        # own process (waiting on busy_timeout), so these never land inside a group's transaction.
-        conn = self._require_writer()
-        cursor = await conn.execute(sql, params)
-        return cursor.rowcount
+        async def run(conn: aiosqlite.Connection) -> int:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+        return await self.write(run)
 
     async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         conn = self._readers[next(self._next_reader)] if self._readers else self._require_writer()
@@ -216,6 +280,15 @@ class SQLiteStore(InspectorSQLMixin):
         if self._writer is None:
             raise StoreUnavailable("the store is not open")
         return self._writer
+
+
+async def _checkpoint(conn: aiosqlite.Connection) -> None:
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    # The type says what went wrong (full, locked, read-only) without any of the data.
+    return StoreUnavailable(f"{type(exc).__name__}: {exc}"[:200])
 
 
 async def _connect(path: Path, readonly: bool = False) -> aiosqlite.Connection:
