@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, portal, registry, retention
+from survey_service import __version__, api, portal, registry, retention, webapp
+from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import SecurityHeadersMiddleware
 from survey_service.intake import Intake
@@ -20,10 +21,6 @@ from survey_service.settings import Settings
 from survey_service.store import open_store
 
 log = logging.getLogger(__name__)
-
-
-def _screen(text: str) -> str:
-    return text
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -35,7 +32,7 @@ def create_app(settings: Settings) -> Litestar:
             reg = await registry.publish(store, settings.questionnaires_dir)
             app.state.registry = reg
             app.state.store = store
-            app.state.intake = Intake(reg, store, _screen, settings.date_precision)
+            app.state.intake = Intake(reg, store, screening.screen, settings.date_precision)
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),
                 asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
@@ -50,7 +47,11 @@ def create_app(settings: Settings) -> Litestar:
             await store.close()
 
     return Litestar(
-        route_handlers=[*api.ROUTES, *portal.inspector_routes(settings)],
+        route_handlers=[
+            *api.ROUTES,
+            *webapp.webapp_routes(settings),
+            *portal.inspector_routes(settings),
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

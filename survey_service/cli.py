@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from survey_service import cli_inspect, registry, retention, settings
-from survey_service.questionnaires import QuestionnaireError, load_dir
+from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import open_store
 
 COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export")
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check(args: argparse.Namespace, conf: settings.Settings) -> int:
     folder = args.folder or conf.questionnaires_dir
-    found = load_dir(folder)
+    found = registry.load(folder)
     for (qid, version), (path, q) in sorted(found.items()):
         count = sum(1 for _ in q.questions())
         print(f"ok  {path}: {qid} version {version} ({q.audience}, {count} questions)")

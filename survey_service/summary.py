@@ -143,7 +143,7 @@ def _table(
     cats: list[tuple[str, str]], counts: Counter[str], policy: str
 ) -> tuple[list[Cell], str]:
     raw = [counts.get(code, 0) for code, _ in cats]
-    shown, percents, note = disclosure.suppress_one_way(raw, policy)
+    shown, percents, note = disclosure.suppress_one_way(raw, policy, [c for c, _ in cats])
     cells = [
         Cell(code, label, count, pct)
         for (code, label), count, pct in zip(cats, shown, percents, strict=True)

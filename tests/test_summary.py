@@ -37,14 +37,18 @@ def test_the_reports_risk_table_under_dfe():
     (rating,) = result.questions
     table = {c.code: (c.label, c.count, c.percent) for c in rating.rows}
     assert table == {
-        "no_concern": ("No concern", 26, 19),
-        "vulnerable": ("Vulnerable to CSE", 78, 57),
-        "groomed": ("Possibly being groomed for CSE", 26, 19),
-        "likely": ("Likely to be involved in CSE", 7, 5),
+        "no_concern": ("No concern", 26, 19.0),
+        "vulnerable": ("Vulnerable to CSE", 78, 56.9),
+        "groomed": ("Possibly being groomed for CSE", 26, 19.0),
+        "likely": ("Likely to be involved in CSE", 7, 5.1),
     }
     assert "dfe" in result.note.lower()
     svg = summary.chart_svg(rating, "c")
-    assert 'role="img"' in svg and "<title" in svg and "57 percent, 78 people" in svg
+    assert 'role="img"' in svg and "<title" in svg and "56.9 percent, 78 people" in svg
+    # Under ONS (under 10 hidden) the 7 is hidden, and another figure with it (secondary).
+    (ons,) = summary.summarise([RISK], risk_rows(), [1], "ons").questions
+    hidden = [c.code for c in ons.rows if c.count == "[c]"]
+    assert "likely" in hidden and len(hidden) >= 2
 
 
 def test_a_small_cell_is_hidden_with_its_policy_symbol():
