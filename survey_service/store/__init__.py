@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
+from survey_service.store.inspectors import InspectorStore
+
 if TYPE_CHECKING:
     from survey_service.settings import Settings
 
@@ -39,7 +41,7 @@ class StoreUnavailable(RuntimeError):
     """Storage cannot take writes right now (disk full, locked, read-only); retry later."""
 
 
-class Store(Protocol):
+class Store(InspectorStore, Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
