@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 import asyncpg
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+from survey_service.store.inspect_postgres import InspectorPostgresMixin
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def _unavailable(what: str) -> Iterator[None]:
         raise StoreUnavailable(type(exc).__name__) from exc
 
 
-class PostgresStore:
+class PostgresStore(InspectorPostgresMixin):
     def __init__(self, url: str, pool_size: int = 10):
         self.url, self.pool_size = url, pool_size
         self._pool: asyncpg.Pool | None = None
@@ -267,6 +268,9 @@ class PostgresStore:
     async def _fetch(self, sql: str, *args: object) -> list[asyncpg.Record]:
         with _unavailable("reading"):
             return list(await self._require_pool().fetch(sql, *args))
+
+    def _guard(self, what: str) -> contextlib.AbstractContextManager[None]:
+        return _unavailable(what)
 
     def _require_pool(self) -> asyncpg.Pool:
         if self._pool is None:
