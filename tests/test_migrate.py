@@ -11,9 +11,13 @@ import pytest
 
 from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
+from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.postgres import PostgresStore
 from survey_service.store.sqlite import SQLiteStore
 from tests.pgcluster import Cluster
+
+INES = Inspector("ines", "argon2-hash", False, "2026-11-01T09:00:00Z")
+AUDIT = AuditEntry("2026-11-25T10:00:00Z", "ines", "release")
 
 VERSIONS = [
     StoredVersion("demo", 1, b'{"v":1}', "h1"),
@@ -41,7 +45,13 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         for v in VERSIONS:
             await s.publish_version(v)
         await s.set_retired("demo", 1, True)
-        await s.add_responses(rows)
+        await s.add_responses(rows[:10_000])
+        await s.add_inspector(INES, AUDIT)
+        await s.add_credential("token-hash", "ines", "token", None)
+        await s.record_login_failure("name-hash", 5, "2026-11-25T11:00:00Z")
+        batch = await s.release_batch("demo", 10, "2026-11-25", AUDIT)
+        assert isinstance(batch, Batch) and batch.number == 1
+        await s.add_responses(rows[10_000:])  # waiting for the next batch
         await s.close()
 
     asyncio.run(seed())
@@ -58,6 +68,10 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
     out = capsys.readouterr().out
     assert "copied 3 rows of questionnaire_versions; counts match" in out
     assert "copied 12000 rows of responses; counts match" in out
+    for table, count in [("inspectors", 1), ("credentials", 1), ("login_failures", 1)]:
+        assert f"copied {count} rows of {table}; counts match" in out
+    assert "copied 1 rows of batches; counts match" in out
+    assert "copied 2 rows of audit; counts match" in out
 
     async def read() -> None:
         s = PostgresStore(empty_url)
@@ -77,6 +91,18 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             )
             await conn.close()
             assert answers == deployment[5].answers
+            # Accounts, tokens, throttling, batches and the audit log came across...
+            assert await s.list_inspectors() == [INES]
+            assert await s.get_credential("token-hash", "2026-11-25") == Credential(
+                "ines", "token", None
+            )
+            assert await s.login_failures("name-hash") == (1, None)
+            assert [b.count for b in await s.list_batches()] == [10_000]
+            assert await s.waiting_count("demo") == 2_000
+            # ...and new numbers follow the copied ones.
+            second = await s.release_batch("demo", 10, "2026-11-26", AUDIT)
+            assert isinstance(second, Batch) and second.number == 2
+            assert [e.id for e in await s.audit_entries()] == [3, 2, 1]
         finally:
             await s.close()
 

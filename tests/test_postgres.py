@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from survey_service.store import StoredVersion, StoreUnavailable
+from survey_service.store.inspectors import AuditEntry, Batch
 from survey_service.store.postgres import PostgresStore
 from tests.conftest import response_body
 from tests.serverproc import ServerProcess
@@ -137,3 +138,30 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
     finally:
         for server in servers:
             assert server.stop() == 0
+
+
+async def test_the_audit_log_and_batches_refuse_changes(pg_url: str, pg):
+    s = PostgresStore(pg_url)
+    await s.open()
+    try:
+        await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
+        await s.add_responses([row() for _ in range(3)])
+        entry = AuditEntry("2026-11-25T10:00:00Z", "ines", "release")
+        batch = await s.release_batch("demo", 1, "2026-11-25", entry)
+        assert isinstance(batch, Batch)
+    finally:
+        await s.close()
+    refused = [
+        "UPDATE audit SET actor = 'someone else'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+        "UPDATE batches SET count = 1",
+        "DELETE FROM batches",
+        "TRUNCATE batches CASCADE",
+        "UPDATE responses SET batch = NULL",
+    ]
+    for sql in refused:
+        with pytest.raises(asyncpg.RestrictViolationError, match=r"append-only|fixed|stays"):
+            await pg.execute(sql)
+    assert await pg.fetchval("SELECT count(*) FROM audit") == 1
+    assert await pg.fetchval("SELECT count(*) FROM responses WHERE batch IS NOT NULL") == 3

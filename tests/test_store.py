@@ -15,6 +15,7 @@ import pytest
 
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, Store, StoredVersion, StoreUnavailable, open_store
+from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.sqlite import SQLiteStore
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -252,3 +253,72 @@ async def test_sqlite_no_time_or_sequence_is_stored(sqlite_store: SQLiteStore, t
         "content_hash",
         "batch",
     ]
+
+
+# -- the inspectors' side: accounts, credentials, batches, audit -----------------------------
+
+
+def audit(action: str = "release", detail: str = "") -> AuditEntry:
+    return AuditEntry("2026-11-25T10:00:00Z", "ines", action, detail)
+
+
+async def test_accounts_credentials_and_login_failures(store: Store):
+    ines = Inspector("ines", "argon2-hash", False, "2026-11-25T09:00:00Z")
+    assert await store.add_inspector(ines, audit("add"))
+    assert not await store.add_inspector(ines, audit("add"))  # the name is taken
+    assert await store.get_inspector("ines") == ines
+    assert await store.list_inspectors() == [ines]
+    await store.add_credential("s1", "ines", "session", "2026-11-25T12:00:00Z")
+    await store.add_credential("t1", "ines", "token", None)
+    assert await store.get_credential("s1", "2026-11-25T11:00:00Z") == Credential(
+        "ines", "session", "2026-11-25T12:00:00Z"
+    )
+    assert await store.get_credential("s1", "2026-11-25T12:00:01Z") is None  # expired
+    await store.delete_credential("s1")
+    assert await store.get_credential("s1", "2026-11-25T11:00:00Z") is None
+    assert await store.set_inspector_disabled("ines", True, audit("disable"))
+    assert await store.get_credential("t1", "2026-11-25T11:00:00Z") is None  # ended
+    assert not await store.set_inspector_disabled("nobody", True, audit("disable"))
+    assert [e.action for e in await store.audit_entries()] == ["disable", "add"]
+
+    assert await store.login_failures("n") == (0, None)
+    assert await store.record_login_failure("n", 2, "later") == (1, None)
+    assert await store.record_login_failure("n", 2, "later") == (2, "later")
+    await store.clear_login_failures("n")
+    assert await store.login_failures("n") == (0, None)
+
+
+async def test_a_batch_takes_every_waiting_response_once(store: Store):
+    await store.add_responses([row() for _ in range(4)])
+    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 4  # too few
+    await store.add_responses([row() for _ in range(8)])
+    batch = await store.release_batch("demo", 5, "2026-11-25", audit())
+    assert isinstance(batch, Batch) and batch.count == 12
+    assert await store.waiting_count("demo") == 0
+    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 0
+    assert await store.list_batches("demo") == [batch] == await store.list_batches()
+    assert await store.get_batch(batch.number) == batch
+    assert await store.get_batch(batch.number + 1) is None
+    assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 12 responses"
+    rows = await asyncio.to_thread(list, store.iter_released("demo", [batch.number]))
+    assert len(rows) == 12 and {r.batch for r in rows} == {batch.number}
+    assert await asyncio.to_thread(list, store.iter_released("demo", [])) == []
+
+
+async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_store: OpenStore):
+    """Two inspectors press Release on different instances at the same moment, while
+    responses keep arriving: one batch is cut, never two overlapping or an empty one."""
+    other = new_store()
+    await other.open()
+    await store.add_responses([row() for _ in range(30)])
+    results = await asyncio.gather(
+        store.release_batch("demo", 10, "2026-11-25", audit()),
+        other.release_batch("demo", 10, "2026-11-25", audit()),
+        *(s.add_responses([row()]) for s in (store, other) for _ in range(5)),
+    )
+    batches = [r for r in results[:2] if isinstance(r, Batch)]
+    assert len(batches) == 1 and batches[0].count >= 30
+    assert next(r for r in results[:2] if not isinstance(r, Batch)) < 10
+    released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
+    assert len(released) == batches[0].count
+    assert await store.waiting_count("demo") == 40 - batches[0].count

@@ -18,7 +18,15 @@ log = logging.getLogger(__name__)
 
 # Every table that holds the deployment's data, parents before children (foreign keys).
 # schema_migrations is not copied: each side records its own dialect's migrations.
-TABLES = ("questionnaire_versions", "responses")
+TABLES = (
+    "questionnaire_versions",
+    "responses",
+    "inspectors",
+    "credentials",
+    "login_failures",
+    "batches",
+    "audit",
+)
 
 _CHUNK = 5000  # rows read from SQLite and sent with COPY at a time
 
