@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
+from survey_service import auth
 from survey_service.store import StoredVersion, StoreUnavailable
 from survey_service.store.inspectors import AuditEntry, Batch
 from survey_service.store.postgres import PostgresStore
@@ -86,12 +87,25 @@ async def test_the_pool_recovers_from_lost_connections(pg_url: str, pg):
         await s.close()
 
 
+async def _token(url: str) -> str:
+    s = PostgresStore(url, pool_size=2)
+    await s.open()
+    try:
+        assert await auth.add_inspector(s, "ines", "correct horse battery", "test")
+        token = await auth.issue_token(s, "ines", "test")
+    finally:
+        await s.close()
+    assert token is not None
+    return token
+
+
 @pytest.mark.slow
 async def test_two_app_processes_on_one_database_store_each_response_once(
     pg_url: str, pg, tmp_path: Path, questionnaires_dir: Path
 ):
     """Phones retrying through a load balancer: the same responses reach both instances at
-    once, singly and in batches. Each id is stored once and accepted exactly once."""
+    once, singly and in batches. Each id is stored once and accepted exactly once. Then
+    concurrent batch releases on both instances cut one batch, never two."""
     servers = [
         ServerProcess(
             tmp_path / f"data{i}",
@@ -99,6 +113,7 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
             tmp_path / f"server{i}.log",
             SURVEY_DATABASE_URL=pg_url,
             SURVEY_DATABASE_POOL_SIZE="4",
+            SURVEY_MIN_BATCH="10",
         )
         for i in range(2)
     ]
@@ -135,6 +150,22 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
         for server in servers:
             answer = httpx.post(f"{server.url}/api/responses", json=clash)
             assert answer.status_code == 409
+
+        # Inspectors press Release on both instances at once, three times each: one batch
+        # holds all 30 responses; every other press finds too few waiting (409).
+        headers = {"Authorization": f"Bearer {await _token(pg_url)}"}
+        async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+            releases = await asyncio.gather(
+                *(
+                    client.post(f"{server.url}/api/inspect/questionnaires/every-type/batches")
+                    for server in servers
+                    for _ in range(3)
+                )
+            )
+        codes = sorted(r.status_code for r in releases)
+        assert codes == [201, 409, 409, 409, 409, 409], [r.text for r in releases]
+        assert await pg.fetch("SELECT count FROM batches") == [(30,)]
+        assert await pg.fetchval("SELECT count(*) FROM responses WHERE batch IS NULL") == 0
     finally:
         for server in servers:
             assert server.stop() == 0
