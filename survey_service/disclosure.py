@@ -1,9 +1,7 @@
 """The confidentiality engine (rules 7 and 8) as exports and summaries call it: a thin adapter.
 
 Exports stream, so k-anonymity is decided per quasi-identifier combination from counts made in a
-first pass, then applied row by row. The engine treats every row of a combination alike, so it is
-given the quasi-identifier columns only, one row per response, and its answer for the first row
-of each combination is the answer for all of them.
+first pass (the engine's `plan` needs nothing else), then applied row by row.
 """
 
 from __future__ import annotations
@@ -21,18 +19,7 @@ def k_anonymous(
     counts: Mapping[Combo, int], quasi_identifiers: Sequence[str], k: int
 ) -> tuple[dict[Combo, Combo], int]:
     """For each combination, what the rows holding it show; and how many rows changed."""
-    combos = list(counts)
-    rows = [
-        dict(zip(quasi_identifiers, combo, strict=True))
-        for combo in combos
-        for _ in range(counts[combo])
-    ]
-    out, report = kanonymity.anonymise(rows, list(quasi_identifiers), k=k)
-    decided: dict[Combo, Combo] = {}
-    position = 0
-    for combo in combos:
-        decided[combo] = tuple(out[position].get(q) for q in quasi_identifiers)
-        position += counts[combo]
+    decided, report = kanonymity.plan(counts, quasi_identifiers, k)
     return decided, report.rows_affected
 
 
