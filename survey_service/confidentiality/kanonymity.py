@@ -64,9 +64,7 @@ def plan(
     weight = Counter({combo: counts[combo] for combo in counts})
     blanked: Counter[str] = Counter()
     touched: set[Combination] = set()
-    while failing := [
-        c for c in current if weight[c] < k and any(v != BLANK for v in c)
-    ]:
+    while failing := [c for c in current if weight[c] < k and any(v != BLANK for v in c)]:
         # Rarity is judged once per round, over the data as the round starts, so every failing
         # row is treated alike whatever its position.
         column_counts = _column_counts(weight, qis)
@@ -92,9 +90,7 @@ def combination(row: Row, quasi_identifiers: Sequence[str]) -> Combination:
     return tuple(row.get(c) for c in quasi_identifiers)
 
 
-def _column_counts(
-    weight: Mapping[Combination, int], qis: Sequence[str]
-) -> list[Counter[Value]]:
+def _column_counts(weight: Mapping[Combination, int], qis: Sequence[str]) -> list[Counter[Value]]:
     counts: list[Counter[Value]] = [Counter() for _ in qis]
     for combo, n in weight.items():
         for i, value in enumerate(combo):
@@ -102,9 +98,7 @@ def _column_counts(
     return counts
 
 
-def _rarest_column(
-    combo: Combination, qis: Sequence[str], counts: Sequence[Counter[Value]]
-) -> str:
+def _rarest_column(combo: Combination, qis: Sequence[str], counts: Sequence[Counter[Value]]) -> str:
     # The rarest value is the one that singles the row out most; ties go to the earlier column.
     open_columns = [i for i, v in enumerate(combo) if v != BLANK]
     best = min(open_columns, key=lambda i: (counts[i][combo[i]], i))
