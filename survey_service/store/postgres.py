@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # starting together apply each migration once. The number is arbitrary but fixed ("Surv").
 MIGRATION_LOCK = 0x53757276
 
+COMMAND_TIMEOUT = 30.0  # seconds for any one statement
+VACUUM_TIMEOUT = 3600.0  # the daily purge's VACUUM may take long on a large table
+
 # What "the database cannot serve us right now" looks like: server errors (including a
 # constraint a whole group trips over), a closed or broken connection, a refused or timed-out
 # connect. All of it reaches callers as StoreUnavailable, so the app answers 503 + Retry-After.
@@ -66,6 +69,8 @@ class PostgresStore(InspectorPostgresMixin):
                 self.url,
                 min_size=1,
                 max_size=self.pool_size,
+                # A stuck server becomes a 503 the phone retries, not a request that hangs.
+                command_timeout=COMMAND_TIMEOUT,
                 # A 201 means committed and flushed, whatever the server's default says.
                 server_settings={"synchronous_commit": "on", "application_name": "survey_service"},
             )
@@ -181,7 +186,7 @@ class PostgresStore(InspectorPostgresMixin):
             )
             # Dead rows stay readable in the table's pages until vacuumed; VACUUM (not FULL,
             # which would lock out ingest on every instance) frees them for reuse now.
-            await pool.execute("VACUUM responses")
+            await pool.execute("VACUUM responses", timeout=VACUUM_TIMEOUT)
         return int(status.split()[-1])
 
     # -- the writer --------------------------------------------------------------------------
