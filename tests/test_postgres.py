@@ -9,9 +9,12 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 
 from survey_service import auth
+from survey_service.app import create_app
 from survey_service.store import StoredVersion, StoreUnavailable
 from survey_service.store.inspectors import AuditEntry, Batch
 from survey_service.store.postgres import PostgresStore
@@ -196,3 +199,17 @@ async def test_the_audit_log_and_batches_refuse_changes(pg_url: str, pg):
             await pg.execute(sql)
     assert await pg.fetchval("SELECT count(*) FROM audit") == 1
     assert await pg.fetchval("SELECT count(*) FROM responses WHERE batch IS NOT NULL") == 3
+
+
+async def test_the_app_runs_on_postgresql_without_knowing_it(pg_url: str, settings):
+    conf = msgspec.structs.replace(settings, database_url=pg_url, database_pool_size=3)
+    async with AsyncTestClient(create_app(conf)) as client:
+        body = response_body(fits="yes")
+        assert (await client.post("/api/responses", json=body)).status_code == 201
+        again = await client.post("/api/responses", json=body)
+        assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+        clash = {**body, "answers": {"fits": "no"}}
+        assert (await client.post("/api/responses", json=clash)).status_code == 409
+        listed = (await client.get("/api/questionnaires")).json()
+        assert "every-type" in {q["id"] for q in listed}
+    assert not (settings.data_dir / "survey.sqlite3").exists()  # nothing went to SQLite
