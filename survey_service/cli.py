@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import registry, retention, settings
+from survey_service import cli_inspect, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire", "purge")
+COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("version", type=int)
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
+    cli_inspect.add_parsers(sub)
 
     purge = sub.add_parser("purge", help="delete responses past the retention period now")
     purge.add_argument(
