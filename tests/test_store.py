@@ -7,9 +7,10 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from survey_service.store import NewResponse, StoredVersion, StoreUnavailable
+from survey_service.store import NewResponse, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.sqlite import SQLiteStore
 
 
@@ -47,6 +48,34 @@ def test_a_new_file_gets_every_migration_recorded(tmp_path: Path):
     assert applied[0] == (1, "0001_initial.sql")
     assert [n for n, _ in applied] == list(range(1, len(applied) + 1))
     assert mode == "wal"
+
+
+async def test_migration_3_adds_the_language_and_keeps_earlier_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # a database as it was before languages
+        conn.execute(
+            "CREATE TABLE schema_migrations"
+            " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+        )
+        for number, name, sql in migrations.load("sqlite")[:2]:
+            conn.executescript(sql)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01')", (number, name)
+            )
+        conn.execute("INSERT INTO questionnaire_versions VALUES ('demo', 1, x'7b7d', 'h', 0)")
+        conn.execute(
+            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
+            " VALUES ('old', 'demo', 1, '2026-11-02', x'7b7d', 'h')"
+        )
+    s = SQLiteStore(path)
+    await s.open()
+    try:
+        await s.add_responses([msgspec.structs.replace(row("new"), language="pl")])
+    finally:
+        await s.close()
+    with sqlite3.connect(path) as conn:
+        stored = dict(conn.execute("SELECT id, language FROM responses").fetchall())
+    assert stored == {"old": None, "new": "pl"}
 
 
 async def test_rows_are_on_disk_when_add_responses_returns(store: SQLiteStore, tmp_path: Path):
@@ -134,4 +163,5 @@ async def test_no_time_or_sequence_is_stored(store, tmp_path: Path):
         "answers",
         "content_hash",
         "batch",
+        "language",  # issue 9: the questionnaire language chosen, nothing about the device
     ]
