@@ -341,7 +341,12 @@ async def audit_page(
 @get("/accounts", guards=[auth.page_guard])
 async def accounts(request: Request[Any, Any, Any], state: State) -> Response[str]:
     return render(
-        request, "accounts.html", title="Accounts", inspectors=await state.store.list_inspectors()
+        request,
+        "accounts.html",
+        title="Accounts",
+        inspectors=await state.store.list_inspectors(),
+        max_failures=state.settings.login_max_failures,
+        lockout_minutes=round(state.settings.login_lockout_minutes),
     )
 
 

@@ -117,7 +117,7 @@ def summarise(
             cats = _category(info.question, value)
             overall[qid].update(cats)
             if by is not None:
-                split[qid].setdefault(group or "", Counter()).update(cats)
+                split[qid].setdefault(group or disclosure.NOT_ANSWERED, Counter()).update(cats)
     note = ""
     out = []
     for qid, info in layout.info.items():
@@ -128,12 +128,10 @@ def summarise(
             (rng or random.Random()).shuffle(summary.texts)
         else:
             bars = categories(q, info.labels)
-            summary.rows, note = _table(bars, overall[qid], policy)
-            if by is not None:
-                by_labels = layout.info[by].labels
-                for gcode, glabel in by_labels.items():
-                    cells, _ = _table(bars, split[qid].get(gcode, Counter()), policy)
-                    summary.groups.append(Group(gcode, glabel, cells))
+            if by is None:
+                summary.rows, note = _table(bars, overall[qid], policy)
+            else:
+                note = _split_table(summary, bars, split[qid], layout.info[by].labels, policy)
         out.append(summary)
     latest = layout.latest
     return Summary(latest.id, latest.title, policy, note, by, list(batches), total, out)
@@ -144,11 +142,34 @@ def _table(
 ) -> tuple[list[Cell], str]:
     raw = [counts.get(code, 0) for code, _ in cats]
     shown, percents, note = disclosure.suppress_one_way(raw, policy, [c for c, _ in cats])
-    cells = [
+    return _cells(cats, shown, percents), note
+
+
+def _split_table(
+    summary: QuestionSummary,
+    bars: list[tuple[str, str]],
+    counts: dict[str, Counter[str]],
+    group_labels: dict[str, str],
+    policy: str,
+) -> str:
+    groups = [*group_labels.items(), (disclosure.NOT_ANSWERED, "Not answered")]
+    matrix = [[counts.get(g, Counter()).get(code, 0) for code, _ in bars] for g, _ in groups]
+    (overall, overall_pct), per_group, note = disclosure.suppress_split(
+        matrix, policy, [g for g, _ in groups], [c for c, _ in bars]
+    )
+    summary.rows = _cells(bars, overall, overall_pct)
+    for (gcode, glabel), row, (shown, pct) in zip(groups, matrix, per_group, strict=True):
+        if gcode == disclosure.NOT_ANSWERED and not any(row):
+            continue  # everyone answered the split question: no empty column to show
+        summary.groups.append(Group(gcode, glabel, _cells(bars, shown, pct)))
+    return note
+
+
+def _cells(bars: list[tuple[str, str]], shown: list[Any], percents: list[Any]) -> list[Cell]:
+    return [
         Cell(code, label, count, pct)
-        for (code, label), count, pct in zip(cats, shown, percents, strict=True)
+        for (code, label), count, pct in zip(bars, shown, percents, strict=True)
     ]
-    return cells, note
 
 
 # -- charts ------------------------------------------------------------------------------------

@@ -305,6 +305,15 @@ async def test_portal_pages_render_for_a_signed_in_inspector(client):
     assert missing.status_code == 404
 
 
+async def test_accounts_help_states_the_configured_lockout(tmp_path):
+    settings = make_settings(tmp_path, login_max_failures=3, login_lockout_minutes=30)
+    async with AsyncTestClient(create_app(settings)) as local:
+        await add_account(local)
+        await sign_in(local)
+        page = (await local.get("/inspect/accounts")).text
+    assert "After 3 wrong passwords" in page and "30 minutes" in page
+
+
 async def test_portal_release_form(client):
     await sign_in(client)
     page = await client.get("/inspect/questionnaires/every-type")

@@ -123,3 +123,30 @@ def test_every_summary_question_type_gets_bars():
     assert len(result["times"].rows) == 8  # 0..31 in bins of 4
     assert next(c for c in result["times"].rows if c.code == "28-31").count == 11
     assert result["one_word"].texts == ["ok"] * 11
+
+
+def test_a_split_cannot_be_undone_with_the_overall_counts():
+    """Group A has 2 'no': hidden. Were the groups suppressed one by one beside a fully shown
+    overall row, A's 'no' would be overall 'no' minus B's 'no'. As one two-way table it
+    cannot be worked back from anything shown."""
+    every = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
+    answers = (
+        [{"fits": "yes", "age_band": "12_13"}] * 20
+        + [{"fits": "no", "age_band": "12_13"}] * 2
+        + [{"fits": "yes", "age_band": "14_15"}] * 20
+        + [{"fits": "no", "age_band": "14_15"}] * 10
+    )
+    rows = [ReleasedRow(1, "2026-11-25", 1, msgspec.json.encode(a)) for a in answers]
+    fits = next(
+        q
+        for q in summary.summarise([every], rows, [1], "dfe", by="age_band").questions
+        if q.id == "fits"
+    )
+    overall = {c.code: c.count for c in fits.rows}
+    groups = {g.code: {c.code: c.count for c in g.rows} for g in fits.groups}
+    assert groups["12_13"]["no"] == "[c]"
+    others = [groups[g]["no"] for g in groups if g != "12_13"]
+    derivable = isinstance(overall["no"], int) and all(isinstance(v, int) for v in others)
+    assert not derivable, (overall, groups)
+    # Nor from the group's own total: its other cell is hidden too.
+    assert groups["12_13"]["yes"] == "[c]"
