@@ -57,6 +57,7 @@ async def test_no_time_or_sequence_column_is_stored(pg_url: str, pg):
         "answers",
         "content_hash",
         "batch",
+        "language",
     ]
 
 

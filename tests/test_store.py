@@ -14,7 +14,14 @@ import msgspec
 import pytest
 
 from survey_service.settings import Settings
-from survey_service.store import NewResponse, Store, StoredVersion, StoreUnavailable, open_store
+from survey_service.store import (
+    NewResponse,
+    Store,
+    StoredVersion,
+    StoreUnavailable,
+    migrations,
+    open_store,
+)
 from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.sqlite import SQLiteStore
 
@@ -227,6 +234,34 @@ def test_sqlite_a_new_file_gets_every_migration_recorded(tmp_path: Path):
     assert mode == "wal"
 
 
+async def test_sqlite_migration_3_adds_the_language_and_keeps_earlier_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # a database as it was before languages
+        conn.execute(
+            "CREATE TABLE schema_migrations"
+            " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+        )
+        for number, name, sql in migrations.load("sqlite")[:2]:
+            conn.executescript(sql)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01')", (number, name)
+            )
+        conn.execute("INSERT INTO questionnaire_versions VALUES ('demo', 1, x'7b7d', 'h', 0)")
+        conn.execute(
+            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
+            " VALUES ('old', 'demo', 1, '2026-11-02', x'7b7d', 'h')"
+        )
+    s = SQLiteStore(path)
+    await s.open()
+    try:
+        await s.add_responses([msgspec.structs.replace(row("new"), language="pl")])
+    finally:
+        await s.close()
+    with sqlite3.connect(path) as conn:
+        stored = dict(conn.execute("SELECT id, language FROM responses").fetchall())
+    assert stored == {"old": None, "new": "pl"}
+
+
 async def test_sqlite_rows_are_on_disk_when_add_responses_returns(
     sqlite_store: SQLiteStore, tmp_path: Path
 ):
@@ -252,6 +287,7 @@ async def test_sqlite_no_time_or_sequence_is_stored(sqlite_store: SQLiteStore, t
         "answers",
         "content_hash",
         "batch",
+        "language",  # issue 9: the questionnaire language chosen, nothing about the device
     ]
 
 
@@ -291,7 +327,8 @@ async def test_accounts_credentials_and_login_failures(store: Store):
 async def test_a_batch_takes_every_waiting_response_once(store: Store):
     await store.add_responses([row() for _ in range(4)])
     assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 4  # too few
-    await store.add_responses([row() for _ in range(8)])
+    await store.add_responses([row() for _ in range(7)])
+    await store.add_responses([msgspec.structs.replace(row(), language="pl")])
     batch = await store.release_batch("demo", 5, "2026-11-25", audit())
     assert isinstance(batch, Batch) and batch.count == 12
     assert await store.waiting_count("demo") == 0
@@ -302,6 +339,7 @@ async def test_a_batch_takes_every_waiting_response_once(store: Store):
     assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 12 responses"
     rows = await asyncio.to_thread(list, store.iter_released("demo", [batch.number]))
     assert len(rows) == 12 and {r.batch for r in rows} == {batch.number}
+    assert {r.language for r in rows} == {None, "pl"}
     assert await asyncio.to_thread(list, store.iter_released("demo", [])) == []
 
 

@@ -35,6 +35,8 @@ class NewResponse(msgspec.Struct, frozen=True):
     received: str
     answers: bytes
     content_hash: str
+    # The questionnaire language answered in (multilingual versions only); a quasi-identifier.
+    language: str | None = None
 
 
 class StoreUnavailable(RuntimeError):

@@ -246,7 +246,7 @@ class InspectorPostgresMixin:
         # on the server (spilling to disk when large) so the order says nothing of arrival.
         order = " ORDER BY random()" if shuffle else ""
         sql = (
-            "SELECT version, received, batch, answers FROM responses"
+            "SELECT version, received, batch, answers, language FROM responses"
             f" WHERE questionnaire = $1 AND batch = ANY($2::int[]){order}"
         )
         with _LoopThread() as loop, self._guard("reading released rows"):
@@ -255,8 +255,8 @@ class InspectorPostgresMixin:
                 loop.run(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
                 cursor = loop.run(_cursor(conn, sql, questionnaire, list(batches)))
                 while chunk := loop.run(cursor.fetch(_CHUNK)):
-                    for version, received, batch, answers in chunk:
-                        yield ReleasedRow(version, received, batch, bytes(answers))
+                    for version, received, batch, answers, language in chunk:
+                        yield ReleasedRow(version, received, batch, bytes(answers), language)
             finally:
                 loop.run(conn.close())
 

@@ -28,8 +28,10 @@ VACUUM_TIMEOUT = 3600.0  # the daily purge's VACUUM may take long on a large tab
 _FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 _INSERT = """
-INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)
-SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[], $6::text[])
+INSERT INTO responses (id, questionnaire, version, received, answers, content_hash, language)
+SELECT * FROM unnest(
+    $1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[], $6::text[], $7::text[]
+)
 ORDER BY 1
 ON CONFLICT (id) DO NOTHING
 RETURNING id
@@ -244,6 +246,7 @@ class PostgresStore(InspectorPostgresMixin):
                     [r.received for r in fresh],
                     [r.answers for r in fresh],
                     [r.content_hash for r in fresh],
+                    [r.language for r in fresh],
                 )
             }
             # ON CONFLICT waited for any other transaction holding the same id to finish, and

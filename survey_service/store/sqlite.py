@@ -251,14 +251,16 @@ class SQLiteStore(InspectorSQLMixin):
                         row.received,
                         row.answers,
                         row.content_hash,
+                        row.language,
                     )
                 )
                 outcomes.append("accepted")
             else:
                 outcomes.append("duplicate" if stored == row.content_hash else "conflict")
         await conn.executemany(
-            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO responses"
+            " (id, questionnaire, version, received, answers, content_hash, language)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             fresh,
         )
         await conn.execute("COMMIT")
