@@ -16,6 +16,7 @@ from survey_service import __version__, api, registry
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import SecurityHeadersMiddleware
 from survey_service.intake import Intake
+from survey_service.ratelimit import limiters_for
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
@@ -29,7 +30,7 @@ def _screen(text: str) -> str:
 def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = open_store(str(settings.database_path))
+        store = open_store(str(settings.database_path), busy_timeout_ms=settings.busy_timeout_ms)
         await store.open()
         try:
             reg = await registry.publish(store, settings.questionnaires_dir)
@@ -47,7 +48,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[*api.ROUTES],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "limiters": limiters_for(settings)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[SecurityHeadersMiddleware],
         openapi_config=OpenAPIConfig(

@@ -57,7 +57,7 @@ class Store(Protocol):
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
 
 
-def open_store(database_path: str) -> Store:
+def open_store(database_path: str, busy_timeout_ms: int = 5000) -> Store:
     from survey_service.store.sqlite import SQLiteStore
 
-    return SQLiteStore(database_path)
+    return SQLiteStore(database_path, busy_timeout_ms=busy_timeout_ms)

@@ -24,7 +24,6 @@ _PRAGMAS = (
     # FULL: a commit is on disk (WAL fsynced) before we acknowledge; a 201 survives a crash.
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
     # Deleted rows (retention) are overwritten, not left readable in free pages.
     "PRAGMA secure_delete=ON",
 )
@@ -38,8 +37,9 @@ class _Pending:
 
 
 class SQLiteStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 5000):
         self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
@@ -51,9 +51,11 @@ class SQLiteStore:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await _connect(self.path)
+        self._writer = await _connect(self.path, self.busy_timeout_ms)
         await _migrate(self._writer)
-        self._readers = [await _connect(self.path, readonly=True) for _ in range(READERS)]
+        self._readers = [
+            await _connect(self.path, self.busy_timeout_ms, readonly=True) for _ in range(READERS)
+        ]
         self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -101,7 +103,10 @@ class SQLiteStore:
     # -- responses ---------------------------------------------------------------------------
 
     async def response_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
+        try:
+            return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(_error_name(exc)) from exc
 
     async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
         if not rows:
@@ -146,12 +151,12 @@ class SQLiteStore:
         rows = [row for pending in group for row in pending.rows]
         try:
             outcomes = await self._insert(rows)
-        except (sqlite3.Error, OSError) as exc:
-            log.error("storing %d responses failed: %s", len(rows), type(exc).__name__)
-            await self._rollback_quietly()
+        except Exception as exc:  # any failure: nobody in this group hears "accepted"
+            log.error("storing %d responses failed: %s", len(rows), _error_name(exc))
+            await self._recover(exc)
             for pending in group:
                 if not pending.future.done():
-                    pending.future.set_exception(StoreUnavailable(type(exc).__name__))
+                    pending.future.set_exception(StoreUnavailable(_error_name(exc)))
             return
         position = 0
         for pending in group:
@@ -159,8 +164,30 @@ class SQLiteStore:
                 pending.future.set_result(outcomes[position : position + len(pending.rows)])
             position += len(pending.rows)
 
+    async def _recover(self, exc: BaseException) -> None:
+        """Leave the writer ready for the next group: roll back whatever the failed transaction
+        left, and if the connection itself is suspect (read-only, I/O error, a rollback that did
+        not take), drop it so the next group reconnects. Locked and full need no reconnect: the
+        next group simply tries again."""
+        conn = self._writer
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            await conn.execute("ROLLBACK")
+        transient = getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_FULL")
+        if transient and not conn.in_transaction:
+            return
+        self._writer = None
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+    async def _writer_connection(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            self._writer = await _connect(self.path, self.busy_timeout_ms)
+        return self._writer
+
     async def _insert(self, rows: list[NewResponse]) -> list[Outcome]:
-        conn = self._require_writer()
+        conn = await self._writer_connection()
         await conn.execute("BEGIN IMMEDIATE")
         known = await _hashes_on(conn, [r.id for r in rows])
         outcomes: list[Outcome] = []
@@ -190,10 +217,6 @@ class SQLiteStore:
         await conn.execute("COMMIT")
         return outcomes
 
-    async def _rollback_quietly(self) -> None:
-        with contextlib.suppress(sqlite3.Error):  # no transaction was open
-            await self._require_writer().execute("ROLLBACK")
-
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
         # Publication runs at start-up before any traffic, and retirement from the CLI in its
         # own process (waiting on busy_timeout), so these never land inside a group's transaction.
@@ -203,8 +226,11 @@ class SQLiteStore:
 
     async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         conn = self._readers[next(self._next_reader)] if self._readers else self._require_writer()
-        async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        try:
+            async with conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(_error_name(exc)) from exc
 
     def _require_writer(self) -> aiosqlite.Connection:
         if self._writer is None:
@@ -212,10 +238,17 @@ class SQLiteStore:
         return self._writer
 
 
-async def _connect(path: Path, readonly: bool = False) -> aiosqlite.Connection:
+def _error_name(exc: BaseException) -> str:
+    # The SQLite code (SQLITE_FULL, SQLITE_BUSY, ...) says what happened without any data.
+    return getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+
+
+async def _connect(
+    path: Path, busy_timeout_ms: int = 5000, readonly: bool = False
+) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly a group.
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in _PRAGMAS:
+    for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(busy_timeout_ms)}"):
         await conn.execute(pragma)
     if readonly:
         await conn.execute("PRAGMA query_only=ON")
