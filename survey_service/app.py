@@ -14,7 +14,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from survey_service import __version__, api, registry
 from survey_service.errors import EXCEPTION_HANDLERS
-from survey_service.headers import SecurityHeadersMiddleware
+from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
 from survey_service.ratelimit import limiters_for
 from survey_service.settings import Settings
@@ -50,7 +50,7 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         state=State({"settings": settings, "limiters": limiters_for(settings)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[SecurityHeadersMiddleware],
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="survey_service",
             version=__version__,
