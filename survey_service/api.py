@@ -72,7 +72,7 @@ async def _decode(
         return None, one_error(400, "body", f"nests deeper than {settings.max_json_depth} levels")
     try:
         return msgspec.json.decode(body), None
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return None, one_error(400, "body", "is not valid JSON")
 
 
