@@ -14,7 +14,7 @@ from survey_service import registry, settings
 from survey_service.questionnaires import QuestionnaireError, load_dir
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire")
+COMMANDS = ("serve", "check", "retire", "backup", "restore")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,7 +53,46 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("version", type=int)
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
+
+    save = sub.add_parser("backup", help="copy the database consistently, even while serving")
+    save.add_argument("path", type=Path, help="new file to write the copy to")
+    save.set_defaults(func=_backup)
+
+    put_back = sub.add_parser(
+        "restore", help="check a backup and put it in place of the database (stop serve first)"
+    )
+    put_back.add_argument("path", type=Path, help="a file made by `survey-service backup`")
+    put_back.add_argument(
+        "--force", action="store_true", help="restore even if the database looks in use"
+    )
+    put_back.set_defaults(func=_restore)
     return parser
+
+
+def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service import backup
+
+    try:
+        count = backup.backup(conf.database_path, args.path)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {count} responses to {args.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service import backup
+
+    try:
+        count, kept = backup.restore(args.path, conf.database_path, force=args.force)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"the database it replaced is kept at {kept}")
+    print(f"restored {count} responses from {args.path} to {conf.database_path}")
+    return 0
 
 
 def _check(args: argparse.Namespace, conf: settings.Settings) -> int:

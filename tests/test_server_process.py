@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import sqlite3
 import time
@@ -90,12 +91,12 @@ class Load:
 
 
 def stored_ids(database: Path) -> set[str]:
-    with sqlite3.connect(database) as conn:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
         return {row[0] for row in conn.execute("SELECT id FROM responses")}
 
 
 def integrity(database: Path) -> str:
-    with sqlite3.connect(database) as conn:
+    with contextlib.closing(sqlite3.connect(database)) as conn:
         return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
 
 

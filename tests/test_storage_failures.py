@@ -40,7 +40,7 @@ def assert_unavailable(response: httpx.Response) -> None:
 
 
 def stored(settings: Settings) -> int:
-    with sqlite3.connect(settings.database_path) as conn:
+    with contextlib.closing(sqlite3.connect(settings.database_path)) as conn:
         return int(conn.execute("SELECT count(*) FROM responses").fetchone()[0])
 
 
