@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, registry
+from survey_service import __version__, api, registry, retention, webapp
+from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
@@ -21,10 +22,6 @@ from survey_service.settings import Settings
 from survey_service.store import open_store
 
 log = logging.getLogger(__name__)
-
-
-def _screen(text: str) -> str:
-    return text
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -36,17 +33,22 @@ def create_app(settings: Settings) -> Litestar:
             reg = await registry.publish(store, settings.questionnaires_dir)
             app.state.registry = reg
             app.state.store = store
-            app.state.intake = Intake(reg, store, _screen, settings.date_precision)
-            refresher = asyncio.create_task(_refresh_retired(reg, store, settings))
+            app.state.intake = Intake(reg, store, screening.screen, settings.date_precision)
+            background = [
+                asyncio.create_task(_refresh_retired(reg, store, settings)),
+                asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
+            ]
             try:
                 yield
             finally:
-                refresher.cancel()
+                for task in background:
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
         finally:
             await store.close()
 
     return Litestar(
-        route_handlers=[*api.ROUTES],
+        route_handlers=[*api.ROUTES, *webapp.webapp_routes(settings)],
         lifespan=[lifespan],
         state=State({"settings": settings, "limiters": limiters_for(settings)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import registry, settings
-from survey_service.questionnaires import QuestionnaireError, load_dir
+from survey_service import registry, retention, settings
+from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire", "backup", "restore")
+COMMANDS = ("serve", "check", "retire", "purge", "backup", "restore")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="restore even if the database looks in use"
     )
     put_back.set_defaults(func=_restore)
+    purge = sub.add_parser("purge", help="delete responses past the retention period now")
+    purge.add_argument(
+        "--older-than", type=int, metavar="DAYS", help="default: SURVEY_RETENTION_DAYS"
+    )
+    purge.set_defaults(func=_purge)
     return parser
 
 
@@ -97,7 +103,7 @@ def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 def _check(args: argparse.Namespace, conf: settings.Settings) -> int:
     folder = args.folder or conf.questionnaires_dir
-    found = load_dir(folder)
+    found = registry.load(folder)
     for (qid, version), (path, q) in sorted(found.items()):
         count = sum(1 for _ in q.questions())
         print(f"ok  {path}: {qid} version {version} ({q.audience}, {count} questions)")
@@ -127,6 +133,25 @@ def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
         else "is retired: it is still served, takes no new answers"
     )
     print(f"{args.questionnaire} version {args.version} {state}")
+    return 0
+
+
+def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
+    days = conf.retention_days if args.older_than is None else args.older_than
+    if days < 0:
+        print("error: --older-than must be 0 or more days", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        store = open_store(str(conf.database_path))
+        await store.open()
+        try:
+            return await retention.purge(store, dt.datetime.now(dt.UTC).date(), days)
+        finally:
+            await store.close()
+
+    removed = asyncio.run(run())
+    print(f"purged {removed} responses received more than {days} days ago")
     return 0
 
 

@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -181,7 +181,7 @@ def _describe(exc: msgspec.ValidationError, raw: object) -> str:
     return f"{path}: {message}" if path else message
 
 
-_ALLOWED = {"type": QuestionType.__args__, "audience": Audience.__args__}
+_ALLOWED = {"type": get_args(QuestionType), "audience": get_args(Audience)}
 
 
 def validate(q: Questionnaire) -> Iterable[tuple[str | None, str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 
+from survey_service.confidentiality import check_safe_questions
 from survey_service.questionnaires import (
     Check,
     Questionnaire,
@@ -88,9 +89,18 @@ class Registry:
         return msgspec.json.encode(body)
 
 
-async def publish(store: Store, folder: Path, checks: Iterable[Check] = ()) -> Registry:
+# Every loading path applies the confidentiality rules for questionnaires (rule 4).
+LOAD_CHECKS: tuple[Check, ...] = (check_safe_questions,)
+
+
+def load(folder: Path) -> dict[Key, tuple[Path, Questionnaire]]:
+    """The questionnaire files in a folder, checked for format and confidentiality."""
+    return load_dir(folder, LOAD_CHECKS)
+
+
+async def publish(store: Store, folder: Path) -> Registry:
     """Record new versions; refuse a published version whose file changed; keep deleted ones."""
-    files = load_dir(folder, checks)
+    files = load(folder)
     stored = {(s.questionnaire, s.version): s for s in await store.published_versions()}
     for key, (path, q) in files.items():
         digest = content_hash(q)

@@ -103,6 +103,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " the request gets 503 and Retry-After.",
         ),
     ] = 5000
+    retention_days: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Responses received more than this many days ago are purged (daily, and"
+            " by `survey-service purge`).",
+        ),
+    ] = 365
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         Meta(description="Least severe log level written to standard error."),

@@ -33,12 +33,13 @@ class ServerProcess:
         self,
         data_dir: Path,
         questionnaires_dir: Path,
+        log_path: Path | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
-        log_path: Path | None = None,
+        **more_env: str,
     ):
         self.data_dir, self.questionnaires_dir = data_dir, questionnaires_dir
-        self.extra_env = env or {}
+        self.extra_env = {**(env or {}), **more_env}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path or data_dir.parent / f"server-{self.port}.log"
@@ -51,7 +52,8 @@ class ServerProcess:
             "SURVEY_PORT": str(self.port),
             "SURVEY_DATA_DIR": str(self.data_dir),
             "SURVEY_QUESTIONNAIRES_DIR": str(self.questionnaires_dir),
-            "SURVEY_LOG_LEVEL": "warning",
+            # Test load comes from one address; a test of the limit itself sets it back.
+            "SURVEY_RATE_LIMIT_PER_SECOND": "0",
             **self.extra_env,
         }
 
@@ -93,6 +95,10 @@ class ServerProcess:
         assert self.proc is not None
         self.proc.send_signal(signum)
 
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self.proc
+
     def kill(self) -> None:
         """SIGKILL the main process and its worker together: nothing gets to clean up."""
         if self.proc is None:
@@ -121,15 +127,17 @@ class ServerProcess:
                 return
             time.sleep(0.02)
 
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            if self.proc is not None:
-                self._reap_group()
-            return
-        self.signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=15)
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM, wait for a graceful exit, then make sure; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=timeout)
+        code = self.proc.poll()
         self.kill()
+        return code
 
     def __enter__(self) -> ServerProcess:
         return self.start()

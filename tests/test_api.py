@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from survey_service.store.sqlite import SQLiteStore
 from tests.conftest import response_body
 
 
@@ -234,9 +235,12 @@ async def test_openapi_document_is_served_without_third_party_viewers(client):
 async def test_retired_versions_are_served_marked_but_refuse_new_answers(client, settings):
     stored = response_body(fits="yes")
     assert (await client.post("/api/responses", json=stored)).status_code == 201
-    app = client.app
-    await app.state.store.set_retired("every-type", 1, True)
-    app.state.registry.set_retired(await app.state.store.retired_versions())
+    # As `survey-service retire` does it: another store on the same file, then a refresh.
+    other = SQLiteStore(settings.database_path)
+    await other.open()
+    await other.set_retired("every-type", 1, True)
+    client.app.state.registry.set_retired(await other.retired_versions())
+    await other.close()
 
     definition = await client.get("/api/questionnaires/every-type/versions/1")
     assert definition.json()["retired"] is True

@@ -194,7 +194,7 @@ def test_every_toml_file_loads_whatever_its_name(tmp_path: Path):
 def test_two_files_with_the_same_version_are_refused(tmp_path: Path):
     (tmp_path / "a.toml").write_text(demo(CHOICE), encoding="utf-8")
     (tmp_path / "b.toml").write_text(demo(CHOICE), encoding="utf-8")
-    with pytest.raises(QuestionnaireError, match="defines demo version 1, which .*a.toml"):
+    with pytest.raises(QuestionnaireError, match=r"defines demo version 1, which .*a\.toml"):
         load_dir(tmp_path)
 
 

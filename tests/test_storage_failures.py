@@ -58,18 +58,25 @@ async def post_until_unavailable(client: httpx.AsyncClient, limit: int = 400) ->
 
 async def test_database_full_is_503_and_recovers(settings):
     async with serving(settings) as (app, client):
-        writer = app.state.store._writer
-        async with writer.execute("PRAGMA page_count") as cursor:
-            (pages,) = await cursor.fetchone()
-        # SQLite's own limit on the file's size: inserts fail with SQLITE_FULL, as on a full disk.
-        await writer.execute(f"PRAGMA max_page_count={pages + 2}")
+        store = app.state.store
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201
+
+        async def limit_size(conn: aiosqlite.Connection) -> None:
+            # SQLite's own cap on the file's size: writes fail with SQLITE_FULL, as on a full
+            # disk. Run on the writer's queue, so it never races another write.
+            async with conn.execute("PRAGMA page_count") as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            await conn.execute(f"PRAGMA max_page_count={row[0] + 2}")
+
+        await store.write(limit_size, transaction=False)
         accepted, refused = await post_until_unavailable(client)
         assert_unavailable(refused)
-        assert stored(settings) == accepted
+        assert stored(settings) == 1 + accepted
 
-        await app.state.store._writer.execute("PRAGMA max_page_count=1073741823")
+        await store.write(lambda c: c.execute("PRAGMA max_page_count=1073741823"), False)
         assert (await client.post("/api/responses", json=response_body())).status_code == 201
-        assert stored(settings) == accepted + 1
+        assert stored(settings) == accepted + 2
 
 
 async def test_database_locked_beyond_busy_timeout_is_503_and_recovers(settings):
@@ -91,6 +98,8 @@ async def test_database_locked_beyond_busy_timeout_is_503_and_recovers(settings)
 
 async def test_a_failed_commit_is_never_acknowledged_and_the_writer_recovers(settings, monkeypatch):
     async with serving(settings) as (app, client):
+        # One write first, so start-up's own writes (the retention purge) are done.
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201
         writer = app.state.store._writer
         real_execute = writer.execute
         failing = {"on": True}
@@ -103,12 +112,12 @@ async def test_a_failed_commit_is_never_acknowledged_and_the_writer_recovers(set
         monkeypatch.setattr(writer, "execute", execute)
         body = response_body()
         assert_unavailable(await client.post("/api/responses", json=body))
-        assert stored(settings) == 0
+        assert stored(settings) == 1
         failing["on"] = False
         # The suspect connection was dropped; a fresh one takes the same response.
         assert (await client.post("/api/responses", json=body)).status_code == 201
         assert app.state.store._writer is not writer
-        assert stored(settings) == 1
+        assert stored(settings) == 2
 
 
 async def test_a_database_that_opens_read_only_is_503_and_recovers(settings, monkeypatch):

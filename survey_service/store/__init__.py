@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
@@ -55,6 +56,10 @@ class Store(Protocol):
         ...
 
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
+
+    async def purge_responses(self, received_before: dt.date) -> int:
+        """Delete responses received before that date, leaving no copy in the files."""
+        ...
 
 
 def open_store(database_path: str, busy_timeout_ms: int = 5000) -> Store:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -30,10 +32,25 @@ _PRAGMAS = (
 
 
 class _Pending:
+    """Responses waiting for the next group commit."""
+
     __slots__ = ("future", "rows")
 
     def __init__(self, rows: Sequence[NewResponse], future: asyncio.Future[list[Outcome]]):
         self.rows, self.future = rows, future
+
+
+class _Job:
+    """Any other write: runs alone in its own transaction, in queue order."""
+
+    __slots__ = ("fn", "future", "transaction")
+
+    def __init__(self, fn: WriteFn[Any], future: asyncio.Future[Any], transaction: bool):
+        self.fn, self.future, self.transaction = fn, future, transaction
+
+
+T = TypeVar("T")
+WriteFn = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 
 class SQLiteStore:
@@ -43,13 +60,16 @@ class SQLiteStore:
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | _Job | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def open(self) -> None:
+        # aiosqlite's debug log prints each call with its parameters, i.e. respondents'
+        # answers: it must never be on, whatever level the rest of the service logs at.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path, self.busy_timeout_ms)
         await _migrate(self._writer)
@@ -94,6 +114,20 @@ class SQLiteStore:
         )
         return changed > 0
 
+    async def purge_responses(self, received_before: dt.date) -> int:
+        day = received_before.isoformat()
+        year, week, _ = received_before.isocalendar()
+        deleted = await self._execute_write(
+            # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as text.
+            "DELETE FROM responses WHERE (received GLOB '[0-9][0-9][0-9][0-9]-[0-9]*' AND"
+            " received < ?) OR (received GLOB '*-W*' AND received < ?)",
+            (day, f"{year}-W{week:02d}"),
+        )
+        # secure_delete zeroes the freed pages; the checkpoint moves them into the main file
+        # and truncates the WAL, so no copy of a purged answer stays in either file.
+        await self.write(_checkpoint, transaction=False)
+        return deleted
+
     async def retired_versions(self) -> set[tuple[str, int]]:
         rows = await self._read(
             "SELECT questionnaire, version FROM questionnaire_versions WHERE retired = 1"
@@ -106,7 +140,7 @@ class SQLiteStore:
         try:
             return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
         except sqlite3.Error as exc:
-            raise StoreUnavailable(_error_name(exc)) from exc
+            raise _unavailable(exc) from exc
 
     async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
         if not rows:
@@ -131,21 +165,47 @@ class SQLiteStore:
     async def _write_loop(self) -> None:
         stop = False
         while not stop:
-            first = await self._queue.get()
-            group: list[_Pending] = []
-            if first is None:
-                stop = True
-            else:
-                group.append(first)
-            # Everything waiting right now goes into the same transaction (group commit).
+            waiting = [await self._queue.get()]
             while not self._queue.empty():
-                item = self._queue.get_nowait()
+                waiting.append(self._queue.get_nowait())
+            # Every response waiting right now goes into one transaction (group commit);
+            # other writes run alone, in the order they were asked for.
+            group: list[_Pending] = []
+            for item in waiting:
+                if isinstance(item, _Pending):
+                    group.append(item)
+                    continue
+                if group:
+                    await self._commit_group(group)
+                    group = []
                 if item is None:
                     stop = True
                 else:
-                    group.append(item)
+                    await self._run_job(item)
             if group:
                 await self._commit_group(group)
+
+    async def _run_job(self, job: _Job) -> None:
+        try:
+            conn = await self._writer_connection()
+            if job.transaction:
+                await conn.execute("BEGIN IMMEDIATE")
+            result = await job.fn(conn)
+            if job.transaction:
+                await conn.execute("COMMIT")
+        except (sqlite3.Error, OSError) as exc:
+            log.error("a write failed: %s", _error_name(exc))
+            await self._recover(exc)
+            if not job.future.done():
+                job.future.set_exception(_unavailable(exc))
+            return
+        except BaseException as exc:  # a bug in the job: roll back, report it, keep writing
+            await self._rollback_quietly()
+            if not job.future.done():
+                job.future.set_exception(exc)
+            return
+        if not job.future.done():
+            job.future.set_result(result)
 
     async def _commit_group(self, group: list[_Pending]) -> None:
         rows = [row for pending in group for row in pending.rows]
@@ -156,7 +216,7 @@ class SQLiteStore:
             await self._recover(exc)
             for pending in group:
                 if not pending.future.done():
-                    pending.future.set_exception(StoreUnavailable(_error_name(exc)))
+                    pending.future.set_exception(_unavailable(exc))
             return
         position = 0
         for pending in group:
@@ -165,9 +225,9 @@ class SQLiteStore:
             position += len(pending.rows)
 
     async def _recover(self, exc: BaseException) -> None:
-        """Leave the writer ready for the next group: roll back whatever the failed transaction
+        """Leave the writer ready for the next write: roll back whatever the failed transaction
         left, and if the connection itself is suspect (read-only, I/O error, a rollback that did
-        not take), drop it so the next group reconnects. Locked and full need no reconnect: the
+        not take), drop it so the next write reconnects. Locked and full need no reconnect: the
         next group simply tries again."""
         conn = self._writer
         if conn is None:
@@ -217,12 +277,25 @@ class SQLiteStore:
         await conn.execute("COMMIT")
         return outcomes
 
+    async def _rollback_quietly(self) -> None:
+        with contextlib.suppress(sqlite3.Error, StoreUnavailable):  # no transaction was open
+            await self._require_writer().execute("ROLLBACK")
+
+    async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
+        """Run fn(connection) on the single writer, in queue order, in its own transaction
+        (or none, for statements such as checkpoints that cannot run inside one)."""
+        if self._closing or self._writer_task is None:
+            raise StoreUnavailable("the service is shutting down")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Job(fn, future, transaction))
+        return await future
+
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
-        # Publication runs at start-up before any traffic, and retirement from the CLI in its
-        # own process (waiting on busy_timeout), so these never land inside a group's transaction.
-        conn = self._require_writer()
-        cursor = await conn.execute(sql, params)
-        return cursor.rowcount
+        async def run(conn: aiosqlite.Connection) -> int:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+        return await self.write(run)
 
     async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         conn = self._readers[next(self._next_reader)] if self._readers else self._require_writer()
@@ -230,12 +303,21 @@ class SQLiteStore:
             async with conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
         except sqlite3.Error as exc:
-            raise StoreUnavailable(_error_name(exc)) from exc
+            raise _unavailable(exc) from exc
 
     def _require_writer(self) -> aiosqlite.Connection:
         if self._writer is None:
             raise StoreUnavailable("the store is not open")
         return self._writer
+
+
+async def _checkpoint(conn: aiosqlite.Connection) -> None:
+    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    # The type says what went wrong (full, locked, read-only) without any of the data.
+    return StoreUnavailable(f"{type(exc).__name__}: {exc}"[:200])
 
 
 def _error_name(exc: BaseException) -> str:

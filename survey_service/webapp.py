@@ -1,0 +1,169 @@
+"""Serves the offline form app in static/: a page per questionnaire, assets, manifest, worker."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from litestar import Request, Response, Router, get
+from litestar.datastructures import CacheControlHeader, State
+from litestar.params import FromPath
+
+from survey_service.errors import one_error
+from survey_service.registry import Registry
+from survey_service.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+# Served at /app/<name>; anything else under /app/ is a 404. PNGs are already compressed.
+ASSETS = {
+    "app.js": "text/javascript",
+    "app.css": "text/css",
+    "icon-192.png": "image/png",
+    "icon-512.png": "image/png",
+}
+# The installed app's name is neutral whoever installs it (rule 10): never the topic of the survey.
+APP_NAME = "Have your say"
+THEME_COLOUR = "#1d3f6e"
+
+# The service worker does the offline caching; HTTP caches must always revalidate so a new
+# release reaches phones on their next visit. ETags keep revalidation cheap on slow data.
+REVALIDATE = CacheControlHeader(no_cache=True)
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    gzipped: bytes | None
+    media_type: str
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, media_type: str) -> Asset:
+        squeeze = not media_type.startswith("image/")
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, 9, mtime=0) if squeeze else None,
+            media_type=media_type,
+            etag='"' + hashlib.sha256(body).hexdigest()[:20] + '"',
+        )
+
+    def respond(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        headers = {"ETag": self.etag, "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == self.etag:
+            return Response(b"", status_code=304, headers=headers)
+        body = self.body
+        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            body = self.gzipped
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type=self.media_type, headers=headers)
+
+
+def app_version(static_dir: Path) -> str:
+    """One hash over every file of the app: any change makes a new release for the worker."""
+    digest = hashlib.sha256(manifest("_"))  # the manifest is made here, not in static/
+    for path in sorted(static_dir.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def manifest(qid: str) -> bytes:
+    return json.dumps(
+        {
+            "name": APP_NAME,
+            "short_name": APP_NAME,
+            "id": f"/q/{qid}",
+            "start_url": f"/q/{qid}",
+            "scope": "/q/",
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": THEME_COLOUR,
+            "lang": "en-GB",
+            "icons": [
+                {"src": f"/app/icon-{n}.png", "sizes": f"{n}x{n}", "type": "image/png"}
+                for n in (192, 512)
+            ],
+        },
+        indent=1,
+    ).encode()
+
+
+def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Router]:
+    """The form app's routes; `static_dir` defaults to the repository's static/ folder.
+
+    Security headers (CSP default-src 'self', no-referrer, nosniff) come from the app-wide
+    middleware in headers.py; no route here sets a cookie.
+    """
+    folder = static_dir or STATIC_DIR
+    version = app_version(folder)
+    assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
+    page_template = (folder / "index.html").read_text(encoding="utf-8")
+    worker = Asset.of(
+        (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
+        "text/javascript",
+    )
+    pages: dict[str, Asset] = {}
+    manifests: dict[str, Asset] = {}
+
+    def page_for(qid: str) -> Asset:
+        # qid is one the registry knows, so it is [a-z0-9_-] only and safe inside the HTML.
+        if qid not in pages:
+            pages[qid] = Asset.of(page_template.replace("__QID__", qid).encode(), "text/html")
+            manifests[qid] = Asset.of(manifest(qid), "application/manifest+json")
+        return pages[qid]
+
+    def unknown() -> Response[bytes]:
+        return one_error(404, "questionnaire", "no questionnaire with this id takes answers")
+
+    @get("/q/sw.js", sync_to_thread=False)
+    def service_worker(request: Request[Any, Any, Any]) -> Response[bytes]:
+        # At /q/ its scope covers the form pages only, never the API or any other page.
+        return worker.respond(request)
+
+    @get("/q/{questionnaire:str}", sync_to_thread=False)
+    def form_page(
+        request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
+    ) -> Response[bytes]:
+        registry: Registry = state.registry
+        if registry.latest(questionnaire) is None:
+            return unknown()
+        return page_for(questionnaire).respond(request)
+
+    @get("/q/{questionnaire:str}/manifest.webmanifest", sync_to_thread=False)
+    def web_manifest(
+        request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
+    ) -> Response[bytes]:
+        registry: Registry = state.registry
+        if registry.latest(questionnaire) is None:
+            return unknown()
+        page_for(questionnaire)
+        return manifests[questionnaire].respond(request)
+
+    @get("/app/{name:str}", sync_to_thread=False)
+    def asset(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+        found = assets.get(name)
+        if found is None:
+            return one_error(404, "path", "nothing here")
+        return found.respond(request)
+
+    return [
+        Router(
+            "/",
+            route_handlers=[service_worker, form_page, web_manifest, asset],
+            cache_control=REVALIDATE,
+            include_in_schema=False,
+        )
+    ]
+
+
+def shell_gzip_bytes(static_dir: Path | None = None) -> int:
+    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker), gzipped."""
+    folder = static_dir or STATIC_DIR
+    parts = [folder / name for name in ("index.html", "app.js", "app.css", "sw.js")]
+    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in parts)
+    return total + len(gzip.compress(manifest("have-your-say"), 9))

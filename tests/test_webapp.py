@@ -1,0 +1,128 @@
+"""The routes that serve the form app, in-process: headers, scope, manifest, icons, weight."""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import pytest
+
+from survey_service import webapp
+
+SHELL_BUDGET = 25 * 1024  # issue 4: HTML, CSS, JS and manifest, gzipped, icons aside
+
+
+def error_fields(response) -> list[str]:
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    return [e["field"] for e in body["errors"]]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/q/every-type",
+        "/q/every-type/manifest.webmanifest",
+        "/q/sw.js",
+        "/app/app.js",
+        "/app/app.css",
+        "/app/icon-192.png",
+    ],
+)
+async def test_app_responses_carry_the_privacy_headers(client, path):
+    response = await client.get(path)
+    assert response.status_code == 200
+    headers = response.headers
+    assert headers["content-security-policy"].startswith("default-src 'self'")
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["cache-control"] == "no-cache"  # the worker caches; HTTP revalidates
+    assert "set-cookie" not in headers
+
+
+async def test_the_form_page_names_its_questionnaire_and_nothing_sensitive(client):
+    response = await client.get("/q/every-type")
+    html = response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert 'data-q="every-type"' in html
+    assert '<html lang="en-GB"' in html
+    assert "<title>Have your say</title>" in html
+    assert 'href="/q/every-type/manifest.webmanifest"' in html
+    assert "exploitation" not in html.lower()
+
+
+@pytest.mark.parametrize("path", ["/q/no-such-form", "/q/no-such-form/manifest.webmanifest"])
+async def test_an_unknown_questionnaire_is_a_404_in_the_shared_shape(client, path):
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert error_fields(response) == ["questionnaire"]
+
+
+async def test_an_unknown_asset_is_a_404_in_the_shared_shape(client):
+    response = await client.get("/app/../survey_service/settings.py")
+    assert response.status_code == 404
+    response = await client.get("/app/index.html")
+    assert response.status_code == 404
+    assert error_fields(response) == ["path"]
+
+
+async def test_the_worker_is_versioned_and_scoped_to_the_form_pages(client):
+    response = await client.get("/q/sw.js")
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "service-worker-allowed" not in response.headers  # scope stays /q/
+    version = webapp.app_version(webapp.STATIC_DIR)
+    assert f'const VERSION = "{version}"' in response.text
+    assert "__VERSION__" not in response.text
+
+
+def test_any_change_to_the_app_is_a_new_release(tmp_path):
+    for name in ("index.html", "app.js"):
+        (tmp_path / name).write_text("x")
+    before = webapp.app_version(tmp_path)
+    (tmp_path / "app.js").write_text("y")
+    assert webapp.app_version(tmp_path) != before
+
+
+async def test_the_manifest_makes_a_neutral_installable_app(client):
+    response = await client.get("/q/every-type/manifest.webmanifest")
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert manifest["name"] == manifest["short_name"] == "Have your say"
+    assert manifest["start_url"] == "/q/every-type"
+    assert manifest["scope"] == "/q/"
+    assert manifest["display"] == "standalone"
+    assert manifest["theme_color"]
+    sizes = {icon["sizes"]: icon for icon in manifest["icons"]}
+    assert set(sizes) == {"192x192", "512x512"}
+    for size, icon in sizes.items():
+        png = (await client.get(icon["src"])).content
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", png[16:24])
+        assert f"{width}x{height}" == size
+
+
+async def test_assets_revalidate_cheaply_and_travel_gzipped(client):
+    first = await client.get("/app/app.js", headers={"accept-encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    again = await client.get("/app/app.js", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_the_app_shell_weighs_at_most_25_kb_gzipped():
+    assert webapp.shell_gzip_bytes() <= SHELL_BUDGET
+
+
+def test_the_app_loads_nothing_from_elsewhere_and_has_no_inline_code():
+    static = webapp.STATIC_DIR
+    html = (static / "index.html").read_text()
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # CSP forbids inline script
+    assert " style=" not in html and "<style" not in html
+    for name in ("index.html", "app.js", "app.css", "sw.js"):
+        text = (static / name).read_text()
+        external = set(re.findall(r"https?://[^\s\"')]+", text))
+        # The only address outside the origin is where quick exit goes.
+        assert external <= {"https://www.bbc.co.uk/weather"}, (name, external)
+    js = (static / "app.js").read_text()
+    for storage in ("localStorage", "sessionStorage", "document.cookie", "innerHTML"):
+        assert storage not in js, storage  # answers live in memory or the outbox, never here
