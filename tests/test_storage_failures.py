@@ -18,6 +18,7 @@ import pytest
 
 from survey_service.app import create_app
 from survey_service.settings import Settings
+from survey_service.store import sqlite as sqlite_store
 from tests.conftest import response_body
 
 
@@ -96,24 +97,34 @@ async def test_database_locked_beyond_busy_timeout_is_503_and_recovers(settings)
         assert stored(conf) == 2
 
 
+class _CommitFails:
+    """The writer's sqlite3 connection, except that COMMIT fails as on an I/O error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error")
+        return self.conn.execute(sql, *args)
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        return self.conn.executemany(sql, rows)
+
+
 async def test_a_failed_commit_is_never_acknowledged_and_the_writer_recovers(settings, monkeypatch):
     async with serving(settings) as (app, client):
         # One write first, so start-up's own writes (the retention purge) are done.
         assert (await client.post("/api/responses", json=response_body())).status_code == 201
         writer = app.state.store._writer
-        real_execute = writer.execute
-        failing = {"on": True}
-
-        def execute(sql: str, *args: Any) -> Any:
-            if sql == "COMMIT" and failing["on"]:
-                raise sqlite3.OperationalError("disk I/O error")
-            return real_execute(sql, *args)
-
-        monkeypatch.setattr(writer, "execute", execute)
+        real_group = sqlite_store._insert_group
+        monkeypatch.setattr(
+            sqlite_store, "_insert_group", lambda conn, rows: real_group(_CommitFails(conn), rows)
+        )
         body = response_body()
         assert_unavailable(await client.post("/api/responses", json=body))
         assert stored(settings) == 1
-        failing["on"] = False
+        monkeypatch.setattr(sqlite_store, "_insert_group", real_group)
         # The suspect connection was dropped; a fresh one takes the same response.
         assert (await client.post("/api/responses", json=body)).status_code == 201
         assert app.state.store._writer is not writer
