@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, registry, retention, webapp
+from survey_service import __version__, api, portal, registry, retention, webapp
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
@@ -48,7 +48,11 @@ def create_app(settings: Settings) -> Litestar:
             await store.close()
 
     return Litestar(
-        route_handlers=[*api.ROUTES, *webapp.webapp_routes(settings)],
+        route_handlers=[
+            *api.ROUTES,
+            *webapp.webapp_routes(settings),
+            *portal.inspector_routes(settings),
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings, "limiters": limiters_for(settings)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

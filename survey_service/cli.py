@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import registry, retention, settings
+from survey_service import cli_inspect, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import open_store
 
-COMMANDS = ("serve", "check", "retire", "purge", "backup", "restore")
+COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export", "backup", "restore")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("version", type=int)
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
+    cli_inspect.add_parsers(sub)
 
     save = sub.add_parser("backup", help="copy the database consistently, even while serving")
     save.add_argument("path", type=Path, help="new file to write the copy to")

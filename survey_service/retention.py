@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import logging
 
+from survey_service import audit
 from survey_service.store import Store
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,10 @@ def cutoff(today: dt.date, retention_days: int) -> dt.date:
 async def purge(store: Store, today: dt.date, retention_days: int) -> int:
     removed = await store.purge_responses(cutoff(today, retention_days))
     log.info("retention purge removed %d responses older than %d days", removed, retention_days)
+    if removed:  # rule 9: purges appear in the inspectors' audit log
+        await audit.record(
+            store, "(retention)", "purge", f"{removed} responses older than {retention_days} days"
+        )
     return removed
 
 

@@ -84,8 +84,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = 0.2
     login_rate_limit_burst: Annotated[
-        int, Meta(ge=1, description="Login attempts one client address may make at once.")
-    ] = 10
+        int,
+        Meta(
+            ge=1,
+            description="Login attempts one client address may make at once (names are also"
+            " locked on their own after repeated failures).",
+        ),
+    ] = 20
     trusted_proxy_hops: Annotated[
         int,
         Meta(
@@ -103,6 +108,39 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " the request gets 503 and Retry-After.",
         ),
     ] = 5000
+    # -- the inspectors' side --
+    public_base_url: Annotated[
+        str,
+        Meta(
+            pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+            description="Address respondents reach the service at; QR codes and posters point"
+            " at {public_base_url}/q/{id}.",
+        ),
+    ] = "http://127.0.0.1:8000"
+    min_batch: Annotated[
+        int, Meta(ge=1, description="Fewest new responses an inspector batch may release.")
+    ] = 10
+    k_anonymity: Annotated[
+        int,
+        Meta(ge=2, description="Row exports blank a quasi-identifier mix shared by fewer rows."),
+    ] = 5
+    suppression_policy: Annotated[
+        Literal["dfe", "ons", "nhs"],
+        Meta(description="Default small-number suppression policy for summaries."),
+    ] = "dfe"
+    session_hours: Annotated[
+        float, Meta(gt=0, description="How long an inspector stays signed in, in hours.")
+    ] = 12.0
+    login_max_failures: Annotated[
+        int, Meta(ge=1, description="Failed logins for one name before it is locked.")
+    ] = 5
+    login_lockout_minutes: Annotated[
+        float, Meta(gt=0, description="How long a name stays locked after too many failures.")
+    ] = 15.0
+    login_slowdown_seconds: Annotated[
+        float,
+        Meta(ge=0, description="Delay added per earlier failed login for the same name."),
+    ] = 1.0
     retention_days: Annotated[
         int,
         Meta(

@@ -35,6 +35,7 @@ def settings(tmp_path: Path, questionnaires_dir: Path) -> Settings:
         data_dir=tmp_path / "data",
         questionnaires_dir=questionnaires_dir,
         rate_limit_per_second=0,
+        login_rate_limit_per_second=0,
     )
 
 

@@ -172,3 +172,19 @@ async def test_a_slow_body_is_408_and_saves_nothing(settings):
         # The same body sent briskly is fine.
         status, _, _ = await asgi_post(app, "/api/responses", [body[:10], body[10:]], 0.01)
         assert status == 201
+
+
+async def test_login_attempts_have_their_own_limit(settings):
+    conf = msgspec.structs.replace(
+        settings, login_rate_limit_per_second=0.01, login_rate_limit_burst=2
+    )
+    async with AsyncTestClient(create_app(conf)) as client:
+        statuses = [
+            (
+                await client.post("/inspect/login", data={"username": "x", "password": "y"})
+            ).status_code
+            for _ in range(3)
+        ]
+        assert statuses[:2] != [429, 429] and statuses[2] == 429
+        # Respondents are not slowed by someone guessing passwords from the same address.
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201

@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from survey_service.store.inspectors import InspectorStore
+
 Outcome = Literal["accepted", "duplicate", "conflict"]
 
 
@@ -36,7 +38,7 @@ class StoreUnavailable(RuntimeError):
     """Storage cannot take writes right now (disk full, locked, read-only); retry later."""
 
 
-class Store(Protocol):
+class Store(InspectorStore, Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...

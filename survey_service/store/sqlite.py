@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+from survey_service.store.inspect_sqlite import InspectorSQLMixin
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ T = TypeVar("T")
 WriteFn = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 
-class SQLiteStore:
+class SQLiteStore(InspectorSQLMixin):
     def __init__(self, path: str | Path, busy_timeout_ms: int = 5000):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms

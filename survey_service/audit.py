@@ -1,0 +1,45 @@
+"""The audit log (rule 9): who did what and when on the inspectors' side. Append-only: the
+store's triggers refuse any change or removal, so this module only adds and reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from survey_service.store import Store
+from survey_service.store.inspectors import AuditEntry
+
+# What gets recorded; the portal's audit page explains each in plain words.
+ACTIONS = {
+    "login": "signed in",
+    "login failed": "a sign-in with a wrong name or password",
+    "login refused": "a sign-in refused because the name was locked after failed tries",
+    "logout": "signed out",
+    "account added": "an inspector account was created",
+    "account disabled": "an inspector account was switched off",
+    "account enabled": "an inspector account was switched back on",
+    "token issued": "an API token was made for scripts",
+    "batch released": "new responses were released as a batch",
+    "export": "a batch was downloaded",
+    "purge": "old responses were deleted (retention)",
+}
+
+
+def stamp(moment: dt.datetime) -> str:
+    """A sortable UTC timestamp, to the second."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def entry(actor: str, action: str, detail: str = "", at: dt.datetime | None = None) -> AuditEntry:
+    return AuditEntry(stamp(at or now_utc()), actor, action, detail)
+
+
+async def record(store: Store, actor: str, action: str, detail: str = "") -> None:
+    await store.append_audit(entry(actor, action, detail))
+
+
+async def recent(store: Store, limit: int = 200, before: int | None = None) -> list[AuditEntry]:
+    return await store.audit_entries(limit, before)

@@ -1,0 +1,259 @@
+"""The inspectors' JSON API under /api/inspect/: thin handlers over batches, downloads, summary,
+QR and audit; every route needs a session or a bearer token (auth.api_guard)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import ResponseHeader, State
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Stream
+
+from survey_service import audit, auth, batches, downloads, qr, summary
+from survey_service.errors import error_response, one_error
+from survey_service.export import FORMATS, MEDIA_TYPES
+from survey_service.questionnaires import Questionnaire
+from survey_service.responses import FieldError
+from survey_service.settings import Settings
+from survey_service.store import Store
+from survey_service.store.inspectors import Batch
+
+JSON = "application/json"
+_FILE = re.compile(r"^(\d{1,9}|all)\.(csv|xlsx|json)$")
+NO_STORE = [ResponseHeader(name="cache-control", value="no-store")]
+
+
+def _json(body: object, status: int = 200) -> Response[bytes]:
+    return Response(msgspec.json.encode(body), status_code=status, media_type=JSON)
+
+
+def _store(state: State) -> Store:
+    store: Store = state.store
+    return store
+
+
+def _actor(request: Request[Any, Any, Any]) -> str:
+    return str(request.state.inspector)
+
+
+async def _versions(state: State, questionnaire: str) -> list[Questionnaire] | None:
+    return (await batches.versions_of(_store(state))).get(questionnaire)
+
+
+@get("/me", sync_to_thread=False)
+def me(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return _json({"name": _actor(request)})
+
+
+@get("/questionnaires")
+async def list_questionnaires(state: State) -> Response[bytes]:
+    return _json(await batches.overview(_store(state)))
+
+
+@get("/questionnaires/{questionnaire:str}/batches")
+async def list_batches(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
+    if await _versions(state, questionnaire) is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    store = _store(state)
+    return _json(
+        {
+            "questionnaire": questionnaire,
+            "waiting": await store.waiting_count(questionnaire),
+            "min_batch": state.settings.min_batch,
+            "batches": await store.list_batches(questionnaire),
+        }
+    )
+
+
+@post("/questionnaires/{questionnaire:str}/batches", status_code=201)
+async def release_batch(
+    request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
+) -> Response[bytes]:
+    if await _versions(state, questionnaire) is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    result = await batches.release(
+        _store(state), questionnaire, state.settings.min_batch, _actor(request)
+    )
+    if isinstance(result, batches.NotEnough):
+        return one_error(409, "batch", result.message)
+    return _json(result, 201)
+
+
+async def export_response(
+    state: State, actor: str, questionnaire: str | None, which: str, fmt: str, codes: bool
+) -> Response[bytes] | Stream:
+    """Shared by the API and the portal's download links."""
+    store = _store(state)
+    chosen: list[Batch]
+    if which == "all":
+        assert questionnaire is not None
+        chosen = await store.list_batches(questionnaire)
+        if not chosen:
+            return one_error(409, "batch", "nothing is released yet: release a batch first")
+    else:
+        batch = await store.get_batch(int(which))
+        if batch is None or (questionnaire is not None and batch.questionnaire != questionnaire):
+            return one_error(404, "batch", "no batch with this number")
+        chosen = [batch]
+        questionnaire = batch.questionnaire
+    versions = await _versions(state, questionnaire)
+    if versions is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    plan = downloads.Plan(questionnaire, chosen, fmt, codes, actor)  # type: ignore[arg-type]
+    await audit.record(store, actor, "export", plan.audit_detail)
+    settings: Settings = state.settings
+    body = downloads.stream(
+        store, versions, plan, settings.k_anonymity, settings.data_dir / "export-tmp"
+    )
+    return Stream(
+        body,
+        media_type=MEDIA_TYPES[plan.fmt],
+        headers={"content-disposition": f'attachment; filename="{plan.filename}"'},
+    )
+
+
+def _parse_file(file: str) -> tuple[str, str] | None:
+    match = _FILE.match(file)
+    return (match[1], match[2]) if match else None
+
+
+def _codes(value: str | None) -> bool | None:
+    if value in (None, "", "0", "false", "labels"):
+        return False
+    if value in ("1", "true", "codes"):
+        return True
+    return None
+
+
+@get("/batches/{file:str}")
+async def export_batch(
+    request: Request[Any, Any, Any],
+    state: State,
+    file: FromPath[str],
+    codes: FromQuery[str | None] = None,
+) -> Response[bytes] | Stream:
+    parsed = _parse_file(file)
+    if parsed is None or parsed[0] == "all":
+        return one_error(404, "batch", f"ask for a batch number and one of {', '.join(FORMATS)}")
+    flag = _codes(codes)
+    if flag is None:
+        return one_error(422, "codes", "must be 1 (codes) or 0 (labels)")
+    return await export_response(state, _actor(request), None, parsed[0], parsed[1], flag)
+
+
+@get("/questionnaires/{questionnaire:str}/batches/{file:str}")
+async def export_questionnaire(
+    request: Request[Any, Any, Any],
+    state: State,
+    questionnaire: FromPath[str],
+    file: FromPath[str],
+    codes: FromQuery[str | None] = None,
+) -> Response[bytes] | Stream:
+    parsed = _parse_file(file)
+    if parsed is None:
+        return one_error(404, "batch", "ask for all.csv, all.xlsx or all.json, or a batch number")
+    flag = _codes(codes)
+    if flag is None:
+        return one_error(422, "codes", "must be 1 (codes) or 0 (labels)")
+    if await _versions(state, questionnaire) is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    return await export_response(state, _actor(request), questionnaire, *parsed, flag)
+
+
+async def build_summary(
+    state: State, questionnaire: str, policy: str | None, by: str | None
+) -> summary.Summary | Response[bytes]:
+    versions = await _versions(state, questionnaire)
+    if versions is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    policy = policy or state.settings.suppression_policy
+    errors = []
+    if policy not in summary.POLICIES:
+        errors.append(FieldError("policy", f"must be one of {', '.join(summary.POLICIES)}"))
+    qis = [q.id for v in versions for q in v.questions() if q.quasi_identifier]
+    if by and by not in qis:
+        errors.append(
+            FieldError("by", f"must be a quasi-identifier: {', '.join(dict.fromkeys(qis))}")
+        )
+    if errors:
+        return error_response(422, errors)
+    store = _store(state)
+    numbers = [b.number for b in await store.list_batches(questionnaire)]
+    assert policy is not None
+    return await asyncio.to_thread(
+        lambda: summary.summarise(
+            versions, store.iter_released(questionnaire, numbers), numbers, policy, by or None
+        )
+    )
+
+
+@get("/questionnaires/{questionnaire:str}/summary")
+async def questionnaire_summary(
+    state: State,
+    questionnaire: FromPath[str],
+    policy: FromQuery[str | None] = None,
+    by: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    result = await build_summary(state, questionnaire, policy, by)
+    return result if isinstance(result, Response) else _json(result)
+
+
+async def qr_response(state: State, questionnaire: str, kind: str) -> Response[bytes]:
+    if await _versions(state, questionnaire) is None:
+        return one_error(404, "questionnaire", "no questionnaire with this id")
+    url = qr.target_url(state.settings.public_base_url, questionnaire)
+    if kind == "svg":
+        return Response(await asyncio.to_thread(qr.svg, url), media_type="image/svg+xml")
+    return Response(await asyncio.to_thread(qr.png, url), media_type="image/png")
+
+
+@get("/questionnaires/{questionnaire:str}/qr.svg")
+async def qr_svg(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
+    return await qr_response(state, questionnaire, "svg")
+
+
+@get("/questionnaires/{questionnaire:str}/qr.png")
+async def qr_png(state: State, questionnaire: FromPath[str]) -> Response[bytes]:
+    return await qr_response(state, questionnaire, "png")
+
+
+@get("/audit")
+async def audit_log(
+    state: State, limit: FromQuery[int] = 200, before: FromQuery[int | None] = None
+) -> Response[bytes]:
+    if not 1 <= limit <= 1000:
+        return one_error(422, "limit", "must be from 1 to 1000")
+    return _json({"entries": await audit.recent(_store(state), limit, before)})
+
+
+def _not_authorized(_: Request[Any, Any, Any], exc: NotAuthorizedException) -> Response[bytes]:
+    response = one_error(401, "authorization", exc.detail or "sign in first")
+    response.headers["www-authenticate"] = 'Bearer realm="inspect"'
+    return response
+
+
+def api_router() -> Router:
+    return Router(
+        path="/api/inspect",
+        route_handlers=[
+            me,
+            list_questionnaires,
+            list_batches,
+            release_batch,
+            export_batch,
+            export_questionnaire,
+            questionnaire_summary,
+            qr_svg,
+            qr_png,
+            audit_log,
+        ],
+        guards=[auth.api_guard],
+        exception_handlers={NotAuthorizedException: _not_authorized},
+        response_headers=NO_STORE,
+        include_in_schema=False,
+    )

@@ -1,0 +1,246 @@
+"""SQLite side of the inspectors' store: accounts, credentials, batches, audit, released rows."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+from survey_service.store.inspectors import (
+    AuditEntry,
+    Batch,
+    Credential,
+    CredentialKind,
+    Inspector,
+    ReleasedRow,
+)
+
+T = TypeVar("T")
+_AUDIT_INSERT = "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)"
+
+
+def _audit_params(entry: AuditEntry) -> tuple[str, str, str, str]:
+    return (entry.at, entry.actor, entry.action, entry.detail)
+
+
+class InspectorSQLMixin:
+    """Mixed into SQLiteStore: writes go through its single writer queue (`write`), each in
+    its own transaction; reads through its readers (`_read`)."""
+
+    path: Path
+
+    async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    async def write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
+    async def _statements(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        async def run(conn: aiosqlite.Connection) -> None:
+            for sql, params in statements:
+                await conn.execute(sql, params)
+
+        await self.write(run)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    async def add_inspector(self, inspector: Inspector, audit: AuditEntry) -> bool:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            async with conn.execute(
+                "SELECT 1 FROM inspectors WHERE name = ?", (inspector.name,)
+            ) as cursor:
+                if await cursor.fetchone():
+                    return False
+            await conn.execute(
+                "INSERT INTO inspectors (name, password_hash, disabled, created)"
+                " VALUES (?, ?, 0, ?)",
+                (inspector.name, inspector.password_hash, inspector.created),
+            )
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
+
+    async def get_inspector(self, name: str) -> Inspector | None:
+        rows = await self._read(
+            "SELECT name, password_hash, disabled, created FROM inspectors WHERE name = ?", (name,)
+        )
+        return Inspector(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3]) if rows else None
+
+    async def list_inspectors(self) -> list[Inspector]:
+        rows = await self._read(
+            "SELECT name, password_hash, disabled, created FROM inspectors ORDER BY name"
+        )
+        return [Inspector(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    async def set_inspector_disabled(self, name: str, disabled: bool, audit: AuditEntry) -> bool:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "UPDATE inspectors SET disabled = ? WHERE name = ?", (int(disabled), name)
+            )
+            if cursor.rowcount == 0:
+                return False
+            if disabled:
+                await conn.execute("DELETE FROM credentials WHERE inspector = ?", (name,))
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
+
+    # -- credentials -------------------------------------------------------------------------
+
+    async def add_credential(
+        self, secret_hash: str, inspector: str, kind: CredentialKind, expires: str | None
+    ) -> None:
+        await self._statements(
+            [
+                (
+                    "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
+                    " VALUES (?, ?, ?, ?)",
+                    (secret_hash, inspector, kind, expires),
+                )
+            ]
+        )
+
+    async def get_credential(self, secret_hash: str, now: str) -> Credential | None:
+        rows = await self._read(
+            "SELECT c.inspector, c.kind, c.expires FROM credentials c"
+            " JOIN inspectors i ON i.name = c.inspector"
+            " WHERE c.secret_hash = ? AND i.disabled = 0"
+            " AND (c.expires IS NULL OR c.expires > ?)",
+            (secret_hash, now),
+        )
+        return Credential(rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    async def delete_credential(self, secret_hash: str) -> None:
+        await self._statements([("DELETE FROM credentials WHERE secret_hash = ?", (secret_hash,))])
+
+    # -- login throttling --------------------------------------------------------------------
+
+    async def login_failures(self, name_hash: str) -> tuple[int, str | None]:
+        rows = await self._read(
+            "SELECT failures, locked_until FROM login_failures WHERE name_hash = ?", (name_hash,)
+        )
+        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
+
+    async def record_login_failure(
+        self, name_hash: str, max_failures: int, locked_until: str
+    ) -> tuple[int, str | None]:
+        async def run(conn: aiosqlite.Connection) -> tuple[int, str | None]:
+            await conn.execute(
+                "INSERT INTO login_failures (name_hash, failures) VALUES (?, 1)"
+                " ON CONFLICT (name_hash) DO UPDATE SET failures = failures + 1",
+                (name_hash,),
+            )
+            await conn.execute(
+                "UPDATE login_failures SET locked_until = ? WHERE name_hash = ? AND failures >= ?",
+                (locked_until, name_hash, max_failures),
+            )
+            async with conn.execute(
+                "SELECT failures, locked_until FROM login_failures WHERE name_hash = ?",
+                (name_hash,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None
+            return int(row[0]), row[1]
+
+        return await self.write(run)
+
+    async def clear_login_failures(self, name_hash: str) -> None:
+        await self._statements([("DELETE FROM login_failures WHERE name_hash = ?", (name_hash,))])
+
+    # -- batches -----------------------------------------------------------------------------
+
+    async def release_batch(
+        self, questionnaire: str, min_batch: int, released: str, audit: AuditEntry
+    ) -> Batch | int:
+        async def run(conn: aiosqlite.Connection) -> Batch | int:
+            async with conn.execute(
+                "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL",
+                (questionnaire,),
+            ) as cursor:
+                row = await cursor.fetchone()
+            waiting = int(row[0]) if row else 0
+            if waiting < min_batch:
+                return waiting
+            cursor = await conn.execute(
+                "INSERT INTO batches (questionnaire, count, released) VALUES (?, ?, ?)",
+                (questionnaire, waiting, released),
+            )
+            number = cursor.lastrowid
+            assert number is not None
+            await conn.execute(
+                "UPDATE responses SET batch = ? WHERE questionnaire = ? AND batch IS NULL",
+                (number, questionnaire),
+            )
+            detail = audit.detail or f"batch {number}: {waiting} responses"
+            await conn.execute(_AUDIT_INSERT, (audit.at, audit.actor, audit.action, detail))
+            return Batch(number, questionnaire, waiting, released)
+
+        return await self.write(run)
+
+    async def list_batches(self, questionnaire: str | None = None) -> list[Batch]:
+        sql = "SELECT number, questionnaire, count, released FROM batches"
+        params: tuple[object, ...] = ()
+        if questionnaire is not None:
+            sql += " WHERE questionnaire = ?"
+            params = (questionnaire,)
+        rows = await self._read(sql + " ORDER BY number", params)
+        return [Batch(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def get_batch(self, number: int) -> Batch | None:
+        rows = await self._read(
+            "SELECT number, questionnaire, count, released FROM batches WHERE number = ?",
+            (number,),
+        )
+        return Batch(rows[0][0], rows[0][1], rows[0][2], rows[0][3]) if rows else None
+
+    async def waiting_count(self, questionnaire: str) -> int:
+        rows = await self._read(
+            "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL",
+            (questionnaire,),
+        )
+        return int(rows[0][0])
+
+    # -- audit -------------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> None:
+        await self._statements([(_AUDIT_INSERT, _audit_params(entry))])
+
+    async def audit_entries(self, limit: int = 200, before: int | None = None) -> list[AuditEntry]:
+        rows = await self._read(
+            "SELECT id, at, actor, action, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2**62, limit),
+        )
+        return [AuditEntry(r[1], r[2], r[3], r[4], r[0]) for r in rows]
+
+    # -- released rows (blocking, for worker threads) ----------------------------------------
+
+    def iter_released(
+        self, questionnaire: str, batches: Sequence[int], shuffle: bool = True
+    ) -> Iterator[ReleasedRow]:
+        if not batches:
+            return
+        # Its own read-only connection: this runs in worker threads, one step at a time.
+        conn = sqlite3.connect(
+            f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            marks = ",".join("?" * len(batches))
+            # ORDER BY random(): SQLite's sorter spills to temporary files, so memory stays flat
+            # and the order carries nothing about arrival (rule 3).
+            order = " ORDER BY random()" if shuffle else ""
+            cursor = conn.execute(
+                "SELECT version, received, batch, answers FROM responses"
+                f" WHERE questionnaire = ? AND batch IN ({marks}){order}",
+                (questionnaire, *batches),
+            )
+            while chunk := cursor.fetchmany(2000):
+                for version, received, batch, answers in chunk:
+                    yield ReleasedRow(version, received, batch, bytes(answers))
+        finally:
+            conn.close()

@@ -1,0 +1,177 @@
+"""The portal in a real Chromium against a real server: sign in, release a batch, download the
+XLSX, see the chart; axe finds no violations on any page; screenshots for a human to look at."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+from inspect_support import FIXTURES, PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "inspect"
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("portal")
+    folder = root / "questionnaires"
+    folder.mkdir()
+    for sub in ("questionnaires", "inspect"):
+        for path in (FIXTURES / sub).glob("*.toml"):
+            shutil.copy(path, folder / path.name)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "SURVEY_DATA_DIR": str(root / "data"),
+        "SURVEY_QUESTIONNAIRES_DIR": str(folder),
+        "SURVEY_PORT": str(port),
+        "SURVEY_HOST": "127.0.0.1",
+        "SURVEY_PUBLIC_BASE_URL": base,
+        "SURVEY_PASSWORD": PASSWORD,
+        "SURVEY_LOG_LEVEL": "warning",
+    }
+    cli = str(BIN / "survey-service")
+    subprocess.run([cli, "inspectors", "add", "amira"], env=env, check=True, capture_output=True)
+    log = (root / "server.log").open("wb")
+    process = subprocess.Popen([cli, "serve"], env=env, stderr=log)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, (root / "server.log").read_text()
+            time.sleep(0.1)
+        answers = [
+            {
+                "fits": "yes" if n % 3 else "no",
+                "trust": 1 + n % 5,
+                "age_band": "14_15",
+                "helped": ["mentor"],
+            }
+            for n in range(12)
+        ]
+        items = [
+            {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": a}
+            for a in answers
+        ]
+        reply = httpx.post(f"{base}/api/responses/batch", json={"responses": items})
+        assert reply.status_code == 200
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (make system-deps)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+def _check(page, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+
+
+def test_sign_in_release_download_and_see_the_chart(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{server}/inspect/")
+    assert page.url.startswith(f"{server}/inspect/login")
+    _check(page, "login")
+    page.get_by_label("Name").fill("amira")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text().startswith("That name and password")
+    page.get_by_label("Name").fill("amira")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server}/inspect/")
+    assert "12" in page.locator("section", has_text="Have your say").first.inner_text()
+    _check(page, "dashboard")
+
+    page.get_by_role("link", name="Batches and downloads for Have your say").click()
+    page.get_by_role("button", name="Release 12 answers as batch").click()
+    page.get_by_text("Batch 1 released with 12 responses").wait_for()
+    _check(page, "batches")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Excel file of batch 1").click()
+    saved = tmp_path / "batch.xlsx"
+    info.value.save_as(saved)
+    book = openpyxl.load_workbook(io.BytesIO(saved.read_bytes()))
+    assert book.sheetnames == ["responses", "codebook", "notes"]
+    assert book["responses"].max_row == 13
+
+    page.goto(f"{server}/inspect/questionnaires/every-type/summary")
+    chart = page.get_by_role("img", name="Does this description fit your experience?")
+    assert chart.is_visible()
+    assert chart.locator("rect.chart-bar").count() >= 2
+    _check(page, "summary")
+    page.get_by_label("Split by").select_option("age_band")
+    page.get_by_role("button", name="Show").click()
+    page.get_by_text("Split by How old are you?").first.wait_for()
+    _check(page, "summary-split")
+
+    for name, path in [
+        ("posters", "/inspect/questionnaires/every-type/posters"),
+        ("poster-a4", "/inspect/questionnaires/every-type/poster"),
+        ("leaflet-a6", "/inspect/questionnaires/every-type/leaflet"),
+        ("audit", "/inspect/audit"),
+        ("accounts", "/inspect/accounts"),
+    ]:
+        page.goto(server + path)
+        _check(page, name)
+    assert page.context.cookies()[0]["httpOnly"]
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844})
+    phone.add_cookies(context.cookies())
+    small = phone.new_page()
+    for name, path in [
+        ("dashboard", "/inspect/"),
+        ("batches", "/inspect/questionnaires/every-type"),
+        ("summary", "/inspect/questionnaires/every-type/summary?by=age_band"),
+        ("posters", "/inspect/questionnaires/every-type/posters"),
+        ("audit", "/inspect/audit"),
+    ]:
+        small.goto(server + path)
+        _check(small, name)
+        overflow = small.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways on a phone"
+    phone.close()
+    context.close()
