@@ -9,8 +9,10 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 
+from survey_service import limits
 from survey_service.errors import one_error
 from survey_service.intake import Intake, Result
+from survey_service.ratelimit import rate_limited
 from survey_service.registry import Registry
 
 JSON = "application/json"
@@ -59,31 +61,27 @@ async def _decode(
 ) -> tuple[Any, Response[bytes] | None]:
     if request.content_type[0] != JSON:
         return None, one_error(415, "body", "send JSON with Content-Type: application/json")
-    body = await _read_limited(request, limit)
-    if body is None:
+    settings = request.app.state.settings
+    try:
+        body = await limits.read_body(request, limit, settings.request_timeout_seconds)
+    except limits.BodyTooLarge:
         return None, one_error(413, "body", f"is larger than {limit} bytes")
+    except limits.BodyTooSlow:
+        return None, one_error(408, "body", "took too long to arrive; send it again")
+    if limits.too_deep(body, settings.max_json_depth):
+        return None, one_error(400, "body", f"nests deeper than {settings.max_json_depth} levels")
     try:
         return msgspec.json.decode(body), None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return None, one_error(400, "body", "is not valid JSON")
 
 
-async def _read_limited(request: Request[Any, Any, Any], limit: int) -> bytes | None:
-    """The body, or None as soon as it passes the limit (the size is a setting, so it is
-    checked here rather than fixed in the route decorator)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-@post("/api/responses", status_code=201, request_max_body_size=None)
+@post(
+    "/api/responses",
+    status_code=201,
+    request_max_body_size=None,
+    guards=[rate_limited("respondent")],
+)
 async def submit_response(request: Request[Any, Any, State], state: State) -> Response[bytes]:
     data, problem = await _decode(request, state.settings.max_body_bytes)
     if problem:
@@ -95,7 +93,12 @@ async def submit_response(request: Request[Any, Any, State], state: State) -> Re
     return _json({"errors": result.errors}, _STATUS[result.status])
 
 
-@post("/api/responses/batch", status_code=200, request_max_body_size=None)
+@post(
+    "/api/responses/batch",
+    status_code=200,
+    request_max_body_size=None,
+    guards=[rate_limited("respondent")],
+)
 async def submit_batch(request: Request[Any, Any, State], state: State) -> Response[bytes]:
     data, problem = await _decode(request, state.settings.max_batch_body_bytes)
     if problem:

@@ -15,8 +15,9 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from survey_service import __version__, api, portal, registry, retention, webapp
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
-from survey_service.headers import SecurityHeadersMiddleware
+from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
+from survey_service.ratelimit import limiters_for
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
@@ -53,9 +54,9 @@ def create_app(settings: Settings) -> Litestar:
             *portal.inspector_routes(settings),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "limiters": limiters_for(settings)}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[SecurityHeadersMiddleware],
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(
             title="survey_service",
             version=__version__,

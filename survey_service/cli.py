@@ -15,7 +15,9 @@ from survey_service import cli_inspect, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
-COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export", "migrate")
+COMMANDS = (
+    "serve", "check", "retire", "purge", "inspectors", "export", "migrate", "backup", "restore"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     retire.set_defaults(func=_retire)
     cli_inspect.add_parsers(sub)
 
+    save = sub.add_parser("backup", help="copy the database consistently, even while serving")
+    save.add_argument("path", type=Path, help="new file to write the copy to")
+    save.set_defaults(func=_backup)
+
+    put_back = sub.add_parser(
+        "restore", help="check a backup and put it in place of the database (stop serve first)"
+    )
+    put_back.add_argument("path", type=Path, help="a file made by `survey-service backup`")
+    put_back.add_argument(
+        "--force", action="store_true", help="restore even if the database looks in use"
+    )
+    put_back.set_defaults(func=_restore)
     purge = sub.add_parser("purge", help="delete responses past the retention period now")
     purge.add_argument(
         "--older-than", type=int, metavar="DAYS", help="default: SURVEY_RETENTION_DAYS"
@@ -68,6 +82,32 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://…")
     migrate.set_defaults(func=_migrate)
     return parser
+
+
+def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service import backup
+
+    try:
+        count = backup.backup(conf.database_path, args.path)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {count} responses to {args.path}")
+    return 0
+
+
+def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service import backup
+
+    try:
+        count, kept = backup.restore(args.path, conf.database_path, force=args.force)
+    except backup.BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"the database it replaced is kept at {kept}")
+    print(f"restored {count} responses from {args.path} to {conf.database_path}")
+    return 0
 
 
 def _check(args: argparse.Namespace, conf: settings.Settings) -> int:

@@ -37,7 +37,7 @@ def one_error(status: int, field: str, message: str) -> Response[bytes]:
 
 
 def _http_exception(_: Request, exc: HTTPException) -> Response[bytes]:
-    field = "body" if exc.status_code in (400, 413, 415) else "path"
+    field = "body" if exc.status_code in (400, 408, 413, 415, 429) else "path"
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         # Litestar's own parameter checks: name the parameter, drop the value it saw.
         errors = [

@@ -16,7 +16,19 @@ SECURITY_HEADERS = {
 }
 
 
+def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: unlike middleware, which Litestar runs only for a matched route,
+    it also reaches the router's own 404 and 405 answers."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:  # a route may set a stricter policy of its own
+                headers[name] = value
+
+
 class SecurityHeadersMiddleware:
+    """The same headers for an ASGI app mounted outside Litestar's send path."""
+
     def __init__(self, app: ASGIApp):
         self.app = app
 

@@ -57,17 +57,24 @@ class Intake:
                 results[i] = Result(_raw_id(raw), "rejected", errors)
             else:
                 decoded.append((i, submission))
-        stored = await self.store.response_hashes([s.id for _, s in decoded])
         to_store: list[tuple[int, NewResponse]] = []
+        refused: list[tuple[int, Submission, list[FieldError]]] = []
         for i, submission in decoded:
-            if submission.id in stored:
-                results[i] = self._replay(submission, stored[submission.id])
-                continue
             row, errors = self._prepare(submission)
             if row is None:
-                results[i] = Result(submission.id, "rejected", errors)
+                refused.append((i, submission, errors))
             else:
                 to_store.append((i, row))
+        # Idempotency first: an id already stored answers duplicate or conflict even when its
+        # content would now be refused (say, its version was retired since). A valid item's id
+        # is checked by the writer inside the transaction that stores it, so only refused
+        # items need this read: the common path makes no extra trip to the database.
+        stored = await self.store.response_hashes([s.id for _, s, _ in refused])
+        for i, submission, errors in refused:
+            if submission.id in stored:
+                results[i] = self._replay(submission, stored[submission.id])
+            else:
+                results[i] = Result(submission.id, "rejected", errors)
         outcomes = await self.store.add_responses([row for _, row in to_store])
         for (i, row), outcome in zip(to_store, outcomes, strict=True):
             results[i] = Result(row.id, outcome, _conflict_errors(outcome))

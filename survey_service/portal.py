@@ -16,6 +16,7 @@ from litestar.response import Redirect, Stream
 
 from survey_service import audit, auth, batches, inspect_api, qr, summary
 from survey_service.inspect_api import NO_STORE
+from survey_service.ratelimit import rate_limited
 from survey_service.settings import Settings
 
 HTML = "text/html; charset=utf-8"
@@ -110,7 +111,7 @@ def login_form(request: Request[Any, Any, Any], state: State) -> Response[str]:
     return _login_page(request, state.settings)
 
 
-@post("/login", status_code=200)
+@post("/login", status_code=200, guards=[rate_limited("login")])
 async def login_submit(request: Request[Any, Any, Any], state: State) -> Response[Any]:
     form = await request.form()
     settings: Settings = state.settings

@@ -51,6 +51,73 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         float,
         Meta(gt=0, description="How often a running service re-reads which versions are retired."),
     ] = 10.0
+    # -- hardening: limits, rate limiting, storage timeouts -------------------------------------
+    max_json_depth: Annotated[
+        int,
+        Meta(
+            ge=4,
+            le=64,
+            description="Deepest nesting of JSON arrays and objects accepted in a"
+            " request body; deeper bodies are refused with 400 before decoding.",
+        ),
+    ] = 8
+    request_timeout_seconds: Annotated[
+        float,
+        Meta(
+            gt=0,
+            description="Longest time a client may take to send a request body; a slower"
+            " body is refused with 408.",
+        ),
+    ] = 15.0
+    rate_limit_per_second: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="Sustained POSTs per second allowed from one client address on"
+            " the respondent routes (0 turns rate limiting off).",
+        ),
+    ] = 2.0
+    rate_limit_burst: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="POSTs one client address may send at once before it is slowed to"
+            " the sustained rate (a whole class behind one school NAT).",
+        ),
+    ] = 120
+    login_rate_limit_per_second: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="Sustained inspector login attempts per second allowed from one"
+            " client address (0 turns it off).",
+        ),
+    ] = 0.2
+    login_rate_limit_burst: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Login attempts one client address may make at once (names are also"
+            " locked on their own after repeated failures).",
+        ),
+    ] = 20
+    trusted_proxy_hops: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=10,
+            description="How many reverse proxies in front of the service append to"
+            " X-Forwarded-For; 0 ignores the header and uses the connecting address.",
+        ),
+    ] = 0
+    busy_timeout_ms: Annotated[
+        int,
+        Meta(
+            ge=0,
+            description="How long a write waits for a database lock held elsewhere before"
+            " the request gets 503 and Retry-After.",
+        ),
+    ] = 5000
     # -- the inspectors' side --
     public_base_url: Annotated[
         str,

@@ -49,7 +49,14 @@ async def pg_url(pg_cluster: Cluster) -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path, questionnaires_dir: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", questionnaires_dir=questionnaires_dir)
+    # Every in-process request comes from one test address; tests of the per-address rate
+    # limit turn it back on (tests/test_limits.py).
+    return Settings(
+        data_dir=tmp_path / "data",
+        questionnaires_dir=questionnaires_dir,
+        rate_limit_per_second=0,
+        login_rate_limit_per_second=0,
+    )
 
 
 @pytest.fixture

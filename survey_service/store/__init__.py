@@ -79,4 +79,4 @@ def open_store(settings: Settings) -> Store:
         return PostgresStore(settings.database_url, settings.database_pool_size)
     from survey_service.store.sqlite import SQLiteStore
 
-    return SQLiteStore(settings.database_path)
+    return SQLiteStore(settings.database_path, busy_timeout_ms=settings.busy_timeout_ms)

@@ -27,7 +27,6 @@ _PRAGMAS = (
     # FULL: a commit is on disk (WAL fsynced) before we acknowledge; a 201 survives a crash.
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
     # Deleted rows (retention) are overwritten, not left readable in free pages.
     "PRAGMA secure_delete=ON",
 )
@@ -56,8 +55,9 @@ WriteFn = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 
 class SQLiteStore(InspectorSQLMixin):
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 5000):
         self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
@@ -72,9 +72,11 @@ class SQLiteStore(InspectorSQLMixin):
         # answers: it must never be on, whatever level the rest of the service logs at.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await _connect(self.path)
+        self._writer = await _connect(self.path, self.busy_timeout_ms)
         await _migrate(self._writer)
-        self._readers = [await _connect(self.path, readonly=True) for _ in range(READERS)]
+        self._readers = [
+            await _connect(self.path, self.busy_timeout_ms, readonly=True) for _ in range(READERS)
+        ]
         self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -149,7 +151,10 @@ class SQLiteStore(InspectorSQLMixin):
     # -- responses ---------------------------------------------------------------------------
 
     async def response_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
+        try:
+            return await _hashes_on(self._readers[next(self._next_reader)], list(ids))
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
 
     async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
         if not rows:
@@ -195,16 +200,16 @@ class SQLiteStore(InspectorSQLMixin):
                 await self._commit_group(group)
 
     async def _run_job(self, job: _Job) -> None:
-        conn = self._require_writer()
         try:
+            conn = await self._writer_connection()
             if job.transaction:
                 await conn.execute("BEGIN IMMEDIATE")
             result = await job.fn(conn)
             if job.transaction:
                 await conn.execute("COMMIT")
         except (sqlite3.Error, OSError) as exc:
-            log.error("a write failed: %s", type(exc).__name__)
-            await self._rollback_quietly()
+            log.error("a write failed: %s", _error_name(exc))
+            await self._recover(exc)
             if not job.future.done():
                 job.future.set_exception(_unavailable(exc))
             return
@@ -220,9 +225,9 @@ class SQLiteStore(InspectorSQLMixin):
         rows = [row for pending in group for row in pending.rows]
         try:
             outcomes = await self._insert(rows)
-        except (sqlite3.Error, OSError) as exc:
-            log.error("storing %d responses failed: %s", len(rows), type(exc).__name__)
-            await self._rollback_quietly()
+        except Exception as exc:  # any failure: nobody in this group hears "accepted"
+            log.error("storing %d responses failed: %s", len(rows), _error_name(exc))
+            await self._recover(exc)
             for pending in group:
                 if not pending.future.done():
                     pending.future.set_exception(_unavailable(exc))
@@ -233,41 +238,38 @@ class SQLiteStore(InspectorSQLMixin):
                 pending.future.set_result(outcomes[position : position + len(pending.rows)])
             position += len(pending.rows)
 
+    async def _recover(self, exc: BaseException) -> None:
+        """Leave the writer ready for the next write: roll back whatever the failed transaction
+        left, and if the connection itself is suspect (read-only, I/O error, a rollback that did
+        not take), drop it so the next write reconnects. Locked and full need no reconnect: the
+        next group simply tries again."""
+        conn = self._writer
+        if conn is None:
+            return
+        with contextlib.suppress(Exception):
+            await conn.execute("ROLLBACK")
+        transient = getattr(exc, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_FULL")
+        if transient and not conn.in_transaction:
+            return
+        self._writer = None
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+    async def _writer_connection(self) -> aiosqlite.Connection:
+        if self._writer is None:
+            self._writer = await _connect(self.path, self.busy_timeout_ms)
+        return self._writer
+
     async def _insert(self, rows: list[NewResponse]) -> list[Outcome]:
-        conn = self._require_writer()
-        await conn.execute("BEGIN IMMEDIATE")
-        known = await _hashes_on(conn, [r.id for r in rows])
-        outcomes: list[Outcome] = []
-        fresh = []
-        for row in rows:
-            stored = known.get(row.id)
-            if stored is None:
-                known[row.id] = row.content_hash
-                fresh.append(
-                    (
-                        row.id,
-                        row.questionnaire,
-                        row.version,
-                        row.received,
-                        row.answers,
-                        row.content_hash,
-                        row.language,
-                    )
-                )
-                outcomes.append("accepted")
-            else:
-                outcomes.append("duplicate" if stored == row.content_hash else "conflict")
-        await conn.executemany(
-            "INSERT INTO responses"
-            " (id, questionnaire, version, received, answers, content_hash, language)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            fresh,
-        )
-        await conn.execute("COMMIT")
+        conn = await self._writer_connection()
+        # The whole group in one trip to the connection's thread (aiosqlite's _execute runs a
+        # function there): BEGIN, lookup, INSERT and COMMIT as separate awaits cost a thread
+        # hop and an event-loop wake-up each, which was most of a small group's time.
+        outcomes: list[Outcome] = await conn._execute(_insert_group, conn._conn, rows)
         return outcomes
 
     async def _rollback_quietly(self) -> None:
-        with contextlib.suppress(sqlite3.Error):  # no transaction was open
+        with contextlib.suppress(sqlite3.Error, StoreUnavailable):  # no transaction was open
             await self._require_writer().execute("ROLLBACK")
 
     async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
@@ -288,8 +290,11 @@ class SQLiteStore(InspectorSQLMixin):
 
     async def _read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         conn = self._readers[next(self._next_reader)] if self._readers else self._require_writer()
-        async with conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        try:
+            async with conn.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
 
     def _require_writer(self) -> aiosqlite.Connection:
         if self._writer is None:
@@ -298,7 +303,10 @@ class SQLiteStore(InspectorSQLMixin):
 
 
 async def _checkpoint(conn: aiosqlite.Connection) -> None:
-    await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Read its result row and close: a statement left unfinished on the writer makes every
+    # later COMMIT fail with "SQL statements in progress" until the cursor is collected.
+    async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+        await cursor.fetchall()
 
 
 def _unavailable(exc: BaseException) -> StoreUnavailable:
@@ -306,14 +314,65 @@ def _unavailable(exc: BaseException) -> StoreUnavailable:
     return StoreUnavailable(f"{type(exc).__name__}: {exc}"[:200])
 
 
-async def _connect(path: Path, readonly: bool = False) -> aiosqlite.Connection:
+def _error_name(exc: BaseException) -> str:
+    # The SQLite code (SQLITE_FULL, SQLITE_BUSY, ...) says what happened without any data.
+    return getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+
+
+async def _connect(
+    path: Path, busy_timeout_ms: int = 5000, readonly: bool = False
+) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly a group.
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in _PRAGMAS:
-        await conn.execute(pragma)
+    for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(busy_timeout_ms)}"):
+        async with conn.execute(pragma) as cursor:  # finished and closed, as above
+            await cursor.fetchall()
     if readonly:
         await conn.execute("PRAGMA query_only=ON")
     return conn
+
+
+def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Outcome]:
+    """On the writer's thread: one transaction for the group; committed before it returns."""
+    conn.execute("BEGIN IMMEDIATE")
+    known: dict[str, str] = {}
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT id, content_hash FROM responses WHERE id IN ({marks})"
+        cursor = conn.execute(sql, chunk)
+        known.update(cursor.fetchall())
+        cursor.close()
+    outcomes: list[Outcome] = []
+    fresh = []
+    for row in rows:
+        stored = known.get(row.id)
+        if stored is None:
+            known[row.id] = row.content_hash
+            fresh.append(
+                (
+                    row.id,
+                    row.questionnaire,
+                    row.version,
+                    row.received,
+                    row.answers,
+                    row.content_hash,
+                    row.language,
+                )
+            )
+            outcomes.append("accepted")
+        else:
+            outcomes.append("duplicate" if stored == row.content_hash else "conflict")
+    if fresh:
+        conn.executemany(
+            "INSERT INTO responses"
+            " (id, questionnaire, version, received, answers, content_hash, language)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            fresh,
+        ).close()
+    conn.execute("COMMIT")
+    return outcomes
 
 
 async def _hashes_on(conn: aiosqlite.Connection, ids: list[str]) -> dict[str, str]:

@@ -1,0 +1,309 @@
+"""The benchmarks. Add one by writing `def my_bench(ctx: Context) -> list[Row]` and appending it
+to BENCHES (the inspectors' export bench goes here: rows/s and peak memory)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from tests.serverproc import ServerProcess, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRES = ROOT / "tests" / "fixtures" / "questionnaires"
+LUA = Path(__file__).parent / "submit.lua"
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+CONNECTIONS = 64
+
+
+@dataclass
+class Row:
+    figure: str
+    value: str
+    target: str = ""
+    verdict: str = "info"  # pass, fail or info (no target)
+
+
+@dataclass
+class Context:
+    workdir: Path
+    machine: str
+    figures: dict[str, float] = field(default_factory=dict)  # for later benches to compare
+
+    @classmethod
+    @contextlib.contextmanager
+    def make(cls) -> Iterator[Context]:
+        with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp:
+            yield cls(Path(tmp), f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+
+    def server(self, name: str, **env: str) -> ServerProcess:
+        data = self.workdir / name
+        return ServerProcess(data, QUESTIONNAIRES, log_path=self.workdir / f"{name}.log", **env)
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "fail"
+
+
+# -- wrk ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad: int
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def wrk(url: str, seconds: int = WRK_SECONDS) -> WrkResult:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(LUA), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    assert p50 and p99 and rps and total, out
+    return WrkResult(
+        float(rps[1]),
+        _ms(p50[1]),
+        _ms(p99[1]),
+        int(total[1]),
+        int(bad[1]) if bad else 0 + (1 if errors and "timeout 0" not in errors[0] else 0),
+    )
+
+
+@contextlib.contextmanager
+def baseline_server(ctx: Context, server: str = "granian") -> Iterator[str]:
+    port = free_port()
+    if server == "granian":
+        cmd = [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", "1", "--no-log", "bench.baseline:app",
+        ]  # fmt: skip
+    else:
+        cmd = [
+            sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
+            "--no-access-log", "--log-level", "warning", "bench.baseline:app",
+        ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(url, proc)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+        proc.wait(10)
+
+
+def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
+    probe = {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": {}}
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"baseline server exited with {proc.returncode}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.post(url + "/api/responses", json=probe, timeout=1).status_code == 201:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("baseline server did not start")
+
+
+# -- the benchmarks ----------------------------------------------------------------------------
+
+
+def single_ingest(ctx: Context) -> list[Row]:
+    """(a) durable single responses under the real `survey-service serve` against the
+    decode-only baseline, both under granian, wrk 64 connections, same run."""
+    with baseline_server(ctx) as url:
+        wrk(url, 2)  # warm up
+        base = wrk(url)
+    with ctx.server("single") as server:
+        wrk(server.url, 2)
+        durable = wrk(server.url)
+    ratio = durable.rps / base.rps
+    ctx.figures.update(baseline_rps=base.rps, durable_rps=durable.rps)
+    return [
+        Row("decode-only baseline (granian), requests/s", f"{base.rps:,.0f}"),
+        Row("decode-only baseline p50 / p99", f"{base.p50_ms:.1f} / {base.p99_ms:.1f} ms"),
+        Row("durable single-response ingest, requests/s", f"{durable.rps:,.0f}"),
+        Row(
+            "durable ingest p50 / p99",
+            f"{durable.p50_ms:.1f} / {durable.p99_ms:.1f} ms",
+            "p99 < 50 ms",
+            verdict(durable.p99_ms < 50),
+        ),
+        Row("durable / baseline", f"{ratio:.2f}×", "≥ 0.6×", verdict(ratio >= 0.6)),
+        Row(
+            "durable ingest non-2xx answers",
+            str(durable.bad),
+            "0",
+            verdict(durable.bad == 0),
+        ),
+    ]
+
+
+def uvicorn_comparison(ctx: Context) -> list[Row]:
+    """granian against uvicorn on the baseline app, for the README's choice of server."""
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        return [Row("baseline under uvicorn", "n/a (pip install uvicorn to compare)")]
+    with baseline_server(ctx, "uvicorn") as url:
+        wrk(url, 2)
+        result = wrk(url, max(3, WRK_SECONDS // 2))
+    granian = ctx.figures.get("baseline_rps", 0.0)
+    return [
+        Row("decode-only baseline under uvicorn, requests/s", f"{result.rps:,.0f}"),
+        Row("granian / uvicorn", f"{granian / result.rps:.2f}×" if granian else "n/a"),
+    ]
+
+
+def batch_ingest(ctx: Context, seconds: float = 8.0, clients: int = 4) -> list[Row]:
+    """(b) durable responses/s through the batch endpoint, 500 per batch."""
+    encoder = msgspec.json.Encoder()
+    answers = {"fits": "no", "why_not": "Nobody asked me", "helped": ["gp", "mentor"], "trust": 4}
+
+    def batch() -> bytes:
+        head = {"questionnaire": "every-type", "version": 1, "answers": answers}
+        items = [{"id": str(uuid.uuid4()), **head} for _ in range(500)]
+        return encoder.encode({"responses": items})
+
+    bodies = [batch() for _ in range(int(seconds * 160))]  # more than the server can take
+    accepted = 0
+
+    async def drive(url: str) -> float:
+        nonlocal accepted
+        queue = list(reversed(bodies))
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+
+            async def one() -> None:
+                nonlocal accepted
+                while queue and time.monotonic() < end:
+                    body = queue.pop()
+                    r = await client.post(
+                        "/api/responses/batch",
+                        content=body,
+                        headers={"content-type": "application/json"},
+                    )
+                    r.raise_for_status()
+                    results = msgspec.json.decode(r.content)["results"]
+                    accepted += sum(1 for x in results if x["status"] == "accepted")
+
+            start = time.monotonic()
+            end = start + seconds
+            await asyncio.gather(*(one() for _ in range(clients)))
+            return time.monotonic() - start
+
+    with ctx.server("batch") as server:
+        took = asyncio.run(drive(server.url))
+    rate = accepted / took
+    return [
+        Row(
+            "durable batch ingest (500 per batch), responses/s",
+            f"{rate:,.0f}",
+            "≥ 50,000/s",
+            verdict(rate >= 50_000),
+        )
+    ]
+
+
+def app_shell_weight(ctx: Context) -> list[Row]:
+    """(c) what a phone downloads to get the form app: gzip sizes of its text files."""
+    static = ROOT / "static"
+    texts = [p for p in static.glob("*") if p.suffix in (".html", ".css", ".js", ".webmanifest")]
+    if not texts:
+        return [Row("app-shell gzip weight", "n/a (no static/ app yet)")]
+    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in texts)
+    with ctx.server("shell") as server:
+        manifest = httpx.get(server.url + "/q/every-type/manifest.webmanifest", timeout=5)
+        if manifest.status_code == 200:
+            total += len(gzip.compress(manifest.content, 9))
+            texts.append(Path("manifest.webmanifest"))
+    names = ", ".join(sorted(p.name for p in texts))
+    return [Row(f"app-shell gzip weight ({names})", f"{total / 1024:.1f} KiB")]
+
+
+def fuzz(ctx: Context, examples: int = 10_000) -> list[Row]:
+    """(d) the hostile-input fuzz at full size: cases/s with no failure."""
+    report = ctx.workdir / "fuzz-cases"
+    env = {
+        **os.environ,
+        "SURVEY_FUZZ_EXAMPLES": str(examples),
+        "SURVEY_FUZZ_REPORT": str(report),
+    }
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_fuzz.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    took = time.monotonic() - start
+    cases = int(report.read_text()) if report.exists() else 0
+    ok = result.returncode == 0 and cases >= 10_000
+    failures = "0" if result.returncode == 0 else "≥ 1 (run tests/test_fuzz.py)"
+    return [
+        Row(
+            "fuzz: cases, failures, cases/s",
+            f"{cases:,}, {failures}, {cases / took:,.0f}/s",
+            "≥ 10,000 cases, 0 failures",
+            verdict(ok),
+        )
+    ]
+
+
+def export(ctx: Context) -> list[Row]:
+    from bench import export_bench
+
+    return [Row(f, v, t, verdict(ok)) for f, v, t, ok in export_bench.run()]
+
+
+def postgres(ctx: Context) -> list[Row]:
+    from bench import postgres_bench
+
+    return [Row(f, str(v), t, verdict(ok)) for f, v, t, ok in postgres_bench.postgres_ingest()]
+
+
+Bench = Callable[[Context], list[Row]]
+
+# The suite, in order.
+BENCHES: list[Bench] = [
+    single_ingest,
+    uvicorn_comparison,
+    batch_ingest,
+    app_shell_weight,
+    fuzz,
+    export,
+    postgres,
+]

@@ -1,0 +1,190 @@
+"""Request limits and rate limiting: depth, slow bodies, token buckets keyed without addresses."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+import pytest
+from litestar.testing import AsyncTestClient
+
+from survey_service.app import create_app
+from survey_service.limits import too_deep
+from survey_service.ratelimit import RateLimiter, client_address
+from survey_service.settings import Settings
+from tests.conftest import response_body
+
+
+def error_shape(response: Any) -> list[str]:
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    assert all(set(e) == {"field", "message"} for e in body["errors"])
+    return [e["field"] for e in body["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "depth", "expected"),
+    [
+        (b'{"a": [1, 2]}', 2, False),
+        (b'{"a": [[1]]}', 2, True),
+        (b'{"a": "[[[[[[[[[["}', 2, False),  # brackets in strings nest nothing
+        (b'{"a": "\\"[[[[[["}', 2, False),  # nor after an escaped quote
+        (b"[" * 100_000, 8, True),
+        (b"]]]]]][[", 8, False),
+        (msgspec.json.encode({"responses": [response_body() for _ in range(500)]}), 8, False),
+    ],
+)
+def test_too_deep_counts_only_real_nesting(body, depth, expected):
+    assert too_deep(body, depth) is expected
+
+
+@pytest.mark.parametrize("opener", [b"[", b'{"a":'])
+async def test_deep_nesting_is_a_400_not_a_crash(client, opener):
+    for depth in (9, 1000, 10_000):
+        response = await client.post(
+            "/api/responses", content=opener * depth, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400
+        assert error_shape(response) == ["body"]
+
+
+def test_token_bucket_allows_the_burst_then_the_rate():
+    now = [0.0]
+    limiter = RateLimiter(2.0, 3, clock=lambda: now[0])
+    assert [limiter.take("10.0.0.1") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.take("10.0.0.1") == pytest.approx(0.5)
+    assert limiter.take("10.0.0.2") == 0.0  # another client has its own bucket
+    now[0] += 0.5
+    assert limiter.take("10.0.0.1") == 0.0
+    assert limiter.take("10.0.0.1") > 0
+
+
+def test_buckets_hold_no_address_and_stay_bounded():
+    now = [0.0]
+    limiter = RateLimiter(1.0, 2, clock=lambda: now[0], max_tracked=100)
+    for i in range(1000):
+        limiter.take(f"10.0.{i // 256}.{i % 256}")
+    assert limiter.tracked() <= 101
+    keys = list(limiter._buckets)
+    assert all(isinstance(k, bytes) and len(k) == 16 for k in keys)
+    assert b"10.0" not in b"".join(keys)
+    # A fresh limiter has a fresh key: the same address hashes differently after a restart.
+    assert RateLimiter(1.0, 2).client_key("10.0.0.1") != limiter.client_key("10.0.0.1")
+
+
+def _scope(client: str, forwarded: str | None = None) -> Any:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return {"client": (client, 1234), "headers": headers}
+
+
+@pytest.mark.parametrize(
+    ("scope", "hops", "expected"),
+    [
+        (_scope("10.0.0.9", "6.6.6.6"), 0, "10.0.0.9"),  # no proxy: the header is a lie
+        (_scope("10.0.0.9", "6.6.6.6, 203.0.113.7"), 1, "203.0.113.7"),
+        (_scope("10.0.0.9", "6.6.6.6, 203.0.113.7, 10.0.0.2"), 2, "203.0.113.7"),
+        (_scope("10.0.0.9", "203.0.113.7"), 3, "203.0.113.7"),
+        (_scope("10.0.0.9"), 1, "10.0.0.9"),
+        (_scope("2001:db8:1:2:3:4:5:6"), 0, "2001:db8:1:2::/64"),
+        (_scope("::ffff:10.1.2.3"), 0, "10.1.2.3"),
+    ],
+)
+def test_client_address_trusts_only_configured_proxies(scope, hops, expected):
+    assert client_address(scope, hops) == expected
+
+
+@pytest.fixture
+async def limited(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
+    conf = msgspec.structs.replace(settings, rate_limit_per_second=0.5, rate_limit_burst=3)
+    async with AsyncTestClient(create_app(conf)) as test_client:
+        yield test_client
+
+
+async def test_over_the_limit_is_429_with_retry_after_and_nothing_saved(limited):
+    for _ in range(3):
+        assert (await limited.post("/api/responses", json=response_body())).status_code == 201
+    refused = await limited.post("/api/responses", json=response_body())
+    assert refused.status_code == 429
+    assert error_shape(refused) == ["body"]
+    assert int(refused.headers["retry-after"]) >= 1
+    batch = await limited.post("/api/responses/batch", json={"responses": [response_body()]})
+    assert batch.status_code == 429
+    assert await limited.app.state.store.count_responses() == 3
+    # Reading definitions is never limited: a cached app must always be able to refresh.
+    assert (await limited.get("/api/questionnaires")).status_code == 200
+
+
+async def asgi_post(
+    app: Any, path: str, chunks: list[bytes], pause: float
+) -> tuple[int, dict[str, str], bytes]:
+    """Drive the ASGI app directly with a body that arrives in pieces, `pause` seconds apart
+    (the test client reads a body whole, so it cannot be slow)."""
+    pieces = list(chunks)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if not pieces:
+            return {"type": "http.disconnect"}
+        piece = pieces.pop(0)
+        if len(chunks) - len(pieces) > 1:
+            await asyncio.sleep(pause)
+        return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"host", b"test")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], headers, body
+
+
+async def test_a_slow_body_is_408_and_saves_nothing(settings):
+    conf = msgspec.structs.replace(settings, request_timeout_seconds=0.2)
+    app = create_app(conf)
+    async with app.lifespan():  # on this loop: the test client would run it on another
+        body = msgspec.json.encode(response_body())
+        status, headers, text = await asgi_post(
+            app, "/api/responses", [body[:10], body[10:]], pause=1.0
+        )
+        assert status == 408
+        assert msgspec.json.decode(text)["errors"][0]["field"] == "body"
+        assert "content-security-policy" in headers
+        assert await app.state.store.count_responses() == 0
+        # The same body sent briskly is fine.
+        status, _, _ = await asgi_post(app, "/api/responses", [body[:10], body[10:]], 0.01)
+        assert status == 201
+
+
+async def test_login_attempts_have_their_own_limit(settings):
+    conf = msgspec.structs.replace(
+        settings, login_rate_limit_per_second=0.01, login_rate_limit_burst=2
+    )
+    async with AsyncTestClient(create_app(conf)) as client:
+        statuses = [
+            (
+                await client.post("/inspect/login", data={"username": "x", "password": "y"})
+            ).status_code
+            for _ in range(3)
+        ]
+        assert statuses[:2] != [429, 429] and statuses[2] == 429
+        # Respondents are not slowed by someone guessing passwords from the same address.
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201
