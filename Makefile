@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with its test tools
 
 .PHONY: system-deps
-system-deps: ## Install the system packages the tests need (Debian chromium) when missing
+system-deps: ## Install the system packages the tests need (Debian chromium, wrk, postgresql) when missing
 	@scripts/ensure-system-deps
 
 .PHONY: run

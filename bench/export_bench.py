@@ -16,6 +16,7 @@ import msgspec
 
 from survey_service import audit, batches, downloads
 from survey_service.questionnaires import canonical_bytes, content_hash, load_file
+from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion, open_store
 
 ROWS = 1_000_000
@@ -50,7 +51,7 @@ def _answers(q, rng: random.Random) -> bytes:
 
 async def _seed(data_dir: Path, rows: int) -> None:
     q = load_file(QUESTIONNAIRE)
-    store = open_store(str(data_dir / "survey.sqlite3"))
+    store = open_store(Settings(data_dir=data_dir))
     await store.open()
     try:
         await store.publish_version(
@@ -71,7 +72,7 @@ async def _seed(data_dir: Path, rows: int) -> None:
 
 def _export(data_dir: Path, fmt: str, limit: int | None = None) -> tuple[int, float, float]:
     async def plan():
-        store = open_store(str(data_dir / "survey.sqlite3"))
+        store = open_store(Settings(data_dir=data_dir))
         await store.open()
         try:
             versions = (await batches.versions_of(store))["have-your-say"]

@@ -18,6 +18,107 @@
   let closed = false; // the service has no open version of this questionnaire
   let backToReview = false; // "Change" on the review screen returns there after one section
 
+  // ---- languages: the questionnaire's texts by language, the app's words from catalogues ----
+  const CATALOGUES = (document.documentElement.dataset.i18n || "en").split(" ");
+  const RTL = ["ar", "ur", "fa", "he", "ps", "ckb", "dv", "yi", "sd"];
+  const RTL_SCRIPTS = ["Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg"];
+  let lang = null; // the language shown, one of def.languages; null for a one-language form
+  let words = {}; // this language's catalogue
+  let english = {}; // the fallback for anything a catalogue lacks
+  const loaded = new Map();
+  const primary = (tag) => tag.split("-")[0].toLowerCase();
+
+  function t(key, vars) {
+    let text = key in words ? words[key] : english[key];
+    if (text == null) return "";
+    if (typeof text === "object") {
+      text = text[new Intl.PluralRules(lang || "en").select(vars.n)] || text.other;
+    }
+    return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? vars[name] : m));
+  }
+
+  // Text from the definition in the language shown; the plain field is the default language.
+  function tx(key, text) {
+    if (!lang || lang === def.languages[0]) return text;
+    const found = ((def.translations || {})[lang] || {})[key];
+    return found == null ? text : found;
+  }
+  const qText = (q, field) => tx(`q.${q.id}.${field}`, q[field]);
+  const choiceLabel = (q, c) => tx(`q.${q.id}.choice.${c.code}`, c.label);
+  const sectionTitle = (i) => tx(`section.${i}.title`, def.sections[i].title);
+
+  function catalogue(name) {
+    if (!loaded.has(name)) {
+      const request = fetch("/app/i18n/" + name + ".json", { credentials: "omit" }).then((r) => {
+        if (!r.ok) throw new Error("catalogue " + r.status);
+        return r.json();
+      });
+      request.catch(() => loaded.delete(name)); // try again next time, perhaps online
+      loaded.set(name, request);
+    }
+    return loaded.get(name);
+  }
+  const catalogueFor = (tag) =>
+    CATALOGUES.find((c) => c === tag) || CATALOGUES.find((c) => c === primary(tag));
+
+  // The first of the browser's languages that the questionnaire has, by tag or by language.
+  function bestLanguage(available) {
+    const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    for (const tag of wanted) {
+      const found =
+        available.find((a) => a.toLowerCase() === tag.toLowerCase()) ||
+        available.find((a) => primary(a) === primary(tag));
+      if (found) return found;
+    }
+    return available[0];
+  }
+
+  function isRtl(tag) {
+    const parts = tag.split("-");
+    return RTL.includes(parts[0].toLowerCase()) || parts.slice(1).some((p) => RTL_SCRIPTS.includes(p));
+  }
+
+  async function useLanguage(tag) {
+    const name = tag ? catalogueFor(tag) : "en";
+    let found = {};
+    try {
+      found = name ? await catalogue(name) : {};
+    } catch {
+      // offline and never cached: the questionnaire's own texts still show, in English words
+    }
+    lang = tag;
+    words = found;
+    document.documentElement.lang = tag || "en-GB";
+    document.documentElement.dir = tag && isRtl(tag) ? "rtl" : "ltr";
+    $("brand").textContent = t("app_name");
+    $("exit").textContent = t("exit");
+    $("support-h").textContent = t("support_heading");
+    $("lang-label").textContent = t("language");
+    if (def) showSupport();
+  }
+
+  function languageSwitch() {
+    const languages = def.languages || [];
+    const select = $("lang");
+    select.textContent = "";
+    for (const tag of languages) {
+      let name = tag;
+      try {
+        name = new Intl.DisplayNames([tag], { type: "language" }).of(tag) || tag;
+      } catch {
+        // an engine without DisplayNames shows the tag
+      }
+      select.append(h("option", { value: tag, lang: tag, text: name[0].toLocaleUpperCase(tag) + name.slice(1) }));
+    }
+    select.value = lang;
+    // Answers are kept by code, so the same draft simply shows in the other language.
+    select.onchange = async () => {
+      await useLanguage(select.value);
+      render(false);
+    };
+    $("langs").hidden = languages.length < 2;
+  }
+
   // ---- building elements (textContent only: definition text is never parsed as HTML) ----
   function h(tag, attrs, ...kids) {
     const el = document.createElement(tag);
@@ -179,22 +280,19 @@
     const status = $("status");
     let text = "";
     if (waiting) {
-      text = waiting + " waiting to send";
-      text += navigator.onLine ? ". Trying again soon." : ". It will send when you are online.";
-      if (outbox.inMemory) text += " Keep this page open until it says All sent.";
+      text = t("waiting", { n: waiting }) + " " + t(navigator.onLine ? "retry_soon" : "when_online");
+      if (outbox.inMemory) text += " " + t("keep_open");
     } else if (sentThisVisit) {
-      text = "All sent";
+      text = t("all_sent");
     }
-    if (refused) {
-      text += ` (${refused} could not be accepted by the server and ${refused > 1 ? "were" : "was"} removed.)`;
-    }
+    if (refused) text += " " + t("refused", { n: refused });
     status.textContent = text;
     status.hidden = !text;
     status.className = "status" + (waiting ? " waiting" : " sent");
     const note = $("done-note");
     if (note) {
       note.textContent = doneNote();
-      $("done-lead").textContent = waiting ? "Your answers are ready to send." : "We have your answers.";
+      $("done-lead").textContent = t(waiting ? "ready_to_send" : "have_answers");
     }
   }
 
@@ -238,7 +336,7 @@
     else if (screen === "done") view = doneScreen();
     else view = sectionScreen(screen);
     root.append(...view.filter(Boolean));
-    document.title = (errors.length ? "Error: " : "") + "Have your say";
+    document.title = (errors.length ? t("error_prefix") : "") + t("app_name");
     window.scrollTo(0, 0);
     if (focus) {
       const target = root.querySelector(".error-summary") || root.querySelector("h1");
@@ -257,47 +355,40 @@
 
   function failedScreen() {
     if (closed) {
-      return [
-        h("h1", { tabindex: "-1", text: "This form is closed" }),
-        h("p", { text: "It is not taking answers any more. Thank you for wanting to have your say." }),
-      ];
+      return [h("h1", { tabindex: "-1", text: t("closed_heading") }), h("p", { text: t("closed_text") })];
     }
     return [
-      h("h1", { tabindex: "-1", text: "This form can't open right now" }),
-      h("p", {
-        text: "It needs the internet the first time you open it. Check your connection and try again.",
-      }),
-      button("Try again", () => location.reload()),
+      h("h1", { tabindex: "-1", text: t("failed_heading") }),
+      h("p", { text: t("failed_text") }),
+      button(t("try_again"), () => location.reload()),
     ];
   }
 
   function introScreen() {
     const anyRequired = Object.values(byId).some((q) => q.required);
     return [
-      h("h1", { tabindex: "-1", text: def.title }),
-      ...paragraphs(def.intro),
+      h("h1", { tabindex: "-1", text: tx("title", def.title) }),
+      ...paragraphs(tx("intro", def.intro)),
       h(
         "div",
         { class: "panel" },
-        h("h2", { text: "Good to know" }),
+        h("h2", { text: t("good_to_know") }),
         h(
           "ul",
           {},
-          anyRequired ? null : h("li", { text: "You can skip any question." }),
-          h("li", { text: "We do not ask for your name." }),
-          h("li", {
-            text: "To leave fast, tap “Exit this page” at the top. On a keyboard, press Shift 3 times.",
-          }),
+          anyRequired ? null : h("li", { text: t("can_skip") }),
+          h("li", { text: t("no_name") }),
+          h("li", { text: t("how_to_exit") }),
         ),
       ),
-      button("Start", () => go(shownSections()[0]), "button start"),
+      button(t("start"), () => go(shownSections()[0]), "button start"),
     ];
   }
 
   function stepLine(index) {
     const shown = shownSections();
     const position = index === "review" ? shown.length + 1 : shown.indexOf(index) + 1;
-    return h("p", { class: "step", text: `Step ${position} of ${shown.length + 1}` });
+    return h("p", { class: "step", text: t("step", { n: position, total: shown.length + 1 }) });
   }
 
   function errorSummary() {
@@ -305,7 +396,7 @@
     return h(
       "div",
       { class: "error-summary", role: "alert", tabindex: "-1", "aria-labelledby": "error-h" },
-      h("h2", { id: "error-h", text: "There is a problem" }),
+      h("h2", { id: "error-h", text: t("problem") }),
       h(
         "ul",
         {},
@@ -315,7 +406,7 @@
             {},
             h("a", {
               href: "#" + fieldId(byId[e.id]),
-              text: `${e.message}: “${byId[e.id].text}”`,
+              text: t("error_link", { message: errorText(e), question: qText(byId[e.id], "text") }),
               onclick: (ev) => {
                 ev.preventDefault();
                 $(fieldId(byId[e.id])).focus();
@@ -327,6 +418,7 @@
     );
   }
 
+  const errorText = (e) => t(e.key, e.vars);
   const fieldId = (q) => "q-" + q.id + (q.choices || q.type === "scale" ? "-0" : "");
 
   function sectionScreen(index) {
@@ -351,11 +443,11 @@
       h(
         "div",
         { class: "actions" },
-        h("button", { type: "submit", class: "button", text: "Next" }),
-        button("Back", () => go(previous(index)), "button secondary"),
+        h("button", { type: "submit", class: "button", text: t("next") }),
+        button(t("back"), () => go(previous(index)), "button secondary"),
       ),
     );
-    return [stepLine(index), errorSummary(), h("h1", { tabindex: "-1", text: section.title }), form];
+    return [stepLine(index), errorSummary(), h("h1", { tabindex: "-1", text: sectionTitle(index) }), form];
   }
 
   function previous(index) {
@@ -368,32 +460,38 @@
     for (const q of def.sections[index].questions) {
       if (!visible(q)) continue;
       const problem = check(q, answers[q.id]);
-      if (problem) errors.push({ id: q.id, message: problem });
+      if (problem) errors.push({ id: q.id, ...problem });
     }
     if (errors.length) return render(true);
     const after = shownSections().filter((i) => i > index);
     go(after.length && !backToReview ? after[0] : "review");
   }
 
+  // A problem is a catalogue key, so it reads in whatever language is shown when it is shown.
   function check(q, value) {
-    if (isEmpty(value)) return q.required ? "Answer this question" : null;
+    if (isEmpty(value)) return q.required ? { key: "answer_this" } : null;
     if (q.type === "number") {
-      const n = Number(value);
-      if (!/^-?\d+$/.test(String(value).trim()) || n < q.min || n > q.max) {
-        return `Enter a whole number from ${q.min} to ${q.max}`;
+      const text = digits(value).trim();
+      const n = Number(text);
+      if (!/^-?\d+$/.test(text) || n < q.min || n > q.max) {
+        return { key: "whole_number", vars: { min: q.min, max: q.max } };
       }
     }
     return null;
   }
+
+  // Arabic-Indic and Persian digits typed on a phone keyboard count as the same number.
+  const digits = (value) =>
+    String(value).replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) & 0xf));
 
   function question(q) {
     const error = errors.find((e) => e.id === q.id);
     const hintId = "q-" + q.id + "-hint";
     const errorId = "q-" + q.id + "-error";
     const described = [q.hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || null;
-    const hint = q.hint ? h("p", { class: "hint", id: hintId, text: q.hint }) : null;
+    const hint = q.hint ? h("p", { class: "hint", id: hintId, text: qText(q, "hint") }) : null;
     const errorLine = error
-      ? h("p", { class: "error-message", id: errorId }, h("span", { class: "visually-hidden", text: "Error: " }), error.message)
+      ? h("p", { class: "error-message", id: errorId }, h("span", { class: "visually-hidden", text: t("error_prefix") }), errorText(error))
       : null;
     const cls = "question" + (error ? " has-error" : "");
     if (q.choices || q.type === "scale") {
@@ -407,9 +505,10 @@
         const id = `q-${q.id}-${i}`;
         const current = answers[q.id];
         const checked = multiple ? (current || []).includes(c.code) : current === c.code;
-        let label = c.label;
-        if (q.type === "scale" && i === 0) label = `${c.label} (${q.min_label})`;
-        if (q.type === "scale" && i === options.length - 1) label = `${c.label} (${q.max_label})`;
+        const shown = q.type === "scale" ? c.label : choiceLabel(q, c);
+        let label = shown;
+        if (q.type === "scale" && i === 0) label = `${shown} (${qText(q, "min_label")})`;
+        if (q.type === "scale" && i === options.length - 1) label = `${shown} (${qText(q, "max_label")})`;
         const input = h("input", {
           type: multiple ? "checkbox" : "radio",
           id,
@@ -423,18 +522,23 @@
             "div",
             { class: "choice" },
             input,
-            h("label", { for: id }, c.label, label === c.label ? null : h("span", { class: "visually-hidden", text: label.slice(c.label.length) })),
+            h("label", { for: id }, shown, label === shown ? null : h("span", { class: "visually-hidden", text: label.slice(shown.length) })),
           ),
         );
       });
       const ends =
         q.type === "scale"
-          ? h("p", { class: "scale-ends", "aria-hidden": "true" }, h("span", { text: `${q.min} = ${q.min_label}` }), h("span", { text: `${q.max} = ${q.max_label}` }))
+          ? h(
+              "p",
+              { class: "scale-ends", "aria-hidden": "true" },
+              h("span", { text: `${q.min} = ${qText(q, "min_label")}` }),
+              h("span", { text: `${q.max} = ${qText(q, "max_label")}` }),
+            )
           : null;
       return h(
         "div",
         { class: cls, "data-q": q.id },
-        h("fieldset", { "aria-describedby": described }, h("legend", { text: q.text }), hint, errorLine, ends, list),
+        h("fieldset", { "aria-describedby": described }, h("legend", { text: qText(q, "text") }), hint, errorLine, ends, list),
       );
     }
     const id = "q-" + q.id;
@@ -452,7 +556,7 @@
     else if (q.type === "number") field = h("input", { ...common, type: "text", inputmode: "numeric", class: "number" });
     else field = h("input", { ...common, type: "text", maxlength: "500" });
     field.value = answers[q.id] == null ? "" : answers[q.id];
-    return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: q.text }), hint, errorLine, field);
+    return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: qText(q, "text") }), hint, errorLine, field);
   }
 
   function choose(q, code, on, list) {
@@ -471,8 +575,11 @@
 
   function answerText(q) {
     const value = answers[q.id];
-    if (isEmpty(value)) return "Not answered";
-    const label = (code) => ((q.choices || []).find((c) => c.code === code) || { label: code }).label;
+    if (isEmpty(value)) return t("not_answered");
+    const label = (code) => {
+      const choice = (q.choices || []).find((c) => c.code === code);
+      return choice ? choiceLabel(q, choice) : code;
+    };
     if (q.type === "multiple_choice") return value.map(label).join(", ");
     if (q.type === "single_choice") return label(value);
     return String(value);
@@ -481,15 +588,15 @@
   function reviewScreen() {
     backToReview = false;
     const flagged = warnPersonal ? personalQuestions() : [];
-    const parts = [stepLine("review"), h("h1", { tabindex: "-1", text: "Check your answers" })];
-    parts.push(h("p", { text: "Nothing is sent until you tap “Send my answers”." }));
+    const parts = [stepLine("review"), h("h1", { tabindex: "-1", text: t("check_answers") })];
+    parts.push(h("p", { text: t("nothing_sent") }));
     for (const index of shownSections()) {
       const section = def.sections[index];
       const rows = section.questions.filter(visible).map((q) =>
         h(
           "div",
           { class: "row" },
-          h("dt", { text: q.text }),
+          h("dt", { text: qText(q, "text") }),
           h("dd", { class: isEmpty(answers[q.id]) ? "none" : null, text: answerText(q) }),
         ),
       );
@@ -500,7 +607,7 @@
           h(
             "div",
             { class: "review-head" },
-            h("h2", { text: section.title }),
+            h("h2", { text: sectionTitle(index) }),
             h(
               "button",
               {
@@ -511,8 +618,8 @@
                   go(index);
                 },
               },
-              "Change",
-              h("span", { class: "visually-hidden", text: " " + section.title }),
+              t("change"),
+              h("span", { class: "visually-hidden", text: " " + sectionTitle(index) }),
             ),
           ),
           h("dl", {}, rows),
@@ -524,22 +631,20 @@
         h(
           "div",
           { class: "warning", role: "alert", tabindex: "-1", id: "personal" },
-          h("h2", { text: "Did you mean to include personal details?" }),
-          h("p", {
-            text: "Something you wrote looks like a phone number, email address or postcode. To keep you safe, we remove details like these before anyone reads your answers.",
-          }),
+          h("h2", { text: t("personal_heading") }),
+          h("p", { text: t("personal_text") }),
           h(
             "div",
             { class: "actions" },
             button(
-              "Change my answer",
+              t("change_answer"),
               () => {
                 backToReview = true;
                 go(def.sections.findIndex((s) => s.questions.includes(flagged[0])));
               },
               "button secondary",
             ),
-            button("Send anyway", send),
+            button(t("send_anyway"), send),
           ),
         ),
       );
@@ -548,8 +653,8 @@
         h(
           "div",
           { class: "actions" },
-          button("Send my answers", trySend),
-          button("Back", () => go(previous(Infinity)), "button secondary"),
+          button(t("send"), trySend),
+          button(t("back"), () => go(previous(Infinity)), "button secondary"),
         ),
       );
     }
@@ -571,11 +676,12 @@
     for (const q of Object.values(byId)) {
       let value = answers[q.id];
       if (!visible(q) || isEmpty(value)) continue;
-      if (q.type === "number") value = Number(String(value).trim());
+      if (q.type === "number") value = Number(digits(value).trim());
       if (q.type === "short_text" || q.type === "long_text") value = value.trim();
       if (value !== "") payload[q.id] = value;
     }
     const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: payload };
+    if (lang) item.language = lang;
     answers = {}; // the draft is gone as soon as the answer is in the outbox
     warnPersonal = backToReview = false;
     await outbox.put(item);
@@ -586,20 +692,17 @@
   }
 
   function doneNote() {
-    if (!waiting) return "Your answers have been sent and are no longer stored on this phone.";
-    if (outbox.inMemory) {
-      return "Your answers will send when you are online. This browser cannot keep them if you close this page, so please keep it open until it says All sent.";
-    }
-    return "Your answers are saved and will send by themselves when you are online. You do not need to do anything. They are removed from this phone once sent.";
+    if (!waiting) return t("sent_note");
+    return t(outbox.inMemory ? "memory_note" : "saved_note");
   }
 
   function doneScreen() {
     return [
-      h("h1", { tabindex: "-1", text: "Thank you" }),
-      h("p", { class: "lead", id: "done-lead", text: waiting ? "Your answers are ready to send." : "We have your answers." }),
+      h("h1", { tabindex: "-1", text: t("thank_you") }),
+      h("p", { class: "lead", id: "done-lead", text: t(waiting ? "ready_to_send" : "have_answers") }),
       h("p", { id: "done-note", text: doneNote() }),
-      h("p", { text: "If anything here has upset you, you can talk to someone. The numbers are below." }),
-      button("Back to the start", () => go("intro"), "button secondary"),
+      h("p", { text: t("upset") }),
+      button(t("to_start"), () => go("intro"), "button secondary"),
     ];
   }
 
@@ -615,15 +718,21 @@
   function showSupport() {
     const list = $("support-list");
     list.textContent = "";
-    for (const s of def.support || []) {
+    (def.support || []).forEach((s, i) => {
+      const name = tx(`support.${i}.name`, s.name);
       const item = h("li", {});
-      if (s.phone) item.append(h("a", { href: "tel:" + s.phone.replace(/[^\d+]/g, ""), text: `${s.name}: ${s.phone}` }));
-      else if (s.url) item.append(h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: s.name }));
-      else item.append(h("strong", { text: s.name }));
-      if (s.text) item.append(" ", h("span", { text: s.text }));
-      if (s.phone && s.url) item.append(" ", h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: s.name + " website" }));
+      // A phone number reads left to right in any language.
+      const phone = h("bdi", { dir: "ltr", text: s.phone });
+      if (s.phone) item.append(h("a", { href: "tel:" + s.phone.replace(/[^\d+]/g, "") }, name + ": ", phone));
+      else if (s.url) item.append(h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: name }));
+      else item.append(h("strong", { text: name }));
+      if (s.text) item.append(" ", h("span", { text: tx(`support.${i}.text`, s.text) }));
+      if (s.phone && s.url) {
+        const site = t("support_website", { name });
+        item.append(" ", h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: site }));
+      }
       list.append(item);
-    }
+    });
   }
 
   // ---- quick exit: clear the draft, replace this page in history, leave ----
@@ -669,19 +778,28 @@
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && sync());
 
   async function start() {
+    const fallback = catalogue("en").then(
+      (found) => (english = found),
+      () => {},
+    );
     try {
       const response = await fetch("/api/questionnaires/" + encodeURIComponent(QID), { credentials: "omit" });
       closed = response.status === 404;
       if (!response.ok) throw new Error("status " + response.status);
       def = await response.json();
     } catch {
+      await fallback;
+      // No questionnaire to take languages from: the browser's own, if there is a catalogue.
+      await useLanguage(bestLanguage(CATALOGUES));
       screen = "failed";
       render(false);
       return;
     }
+    await fallback;
     byId = {};
     for (const s of def.sections) for (const q of s.questions) byId[q.id] = q;
-    showSupport();
+    await useLanguage(def.languages ? bestLanguage(def.languages) : null);
+    languageSwitch();
     render(false);
     keepOffline();
   }
@@ -696,7 +814,10 @@
         channel.port1.onmessage = (ev) => {
           if (ev.data && ev.data.kept) document.documentElement.dataset.offline = "ready";
         };
-        registration.active.postMessage({ type: "keep", id: def.id, version: def.version }, [channel.port2]);
+        // The worker keeps the catalogue of every language this form can show, for offline.
+        const languages = (def.languages || []).map(catalogueFor).filter(Boolean);
+        const message = { type: "keep", id: def.id, version: def.version, languages };
+        registration.active.postMessage(message, [channel.port2]);
       })
       .catch(() => {});
   }

@@ -7,22 +7,31 @@ const SHELL = "shell-" + VERSION;
 // Definitions live apart from the shell and outlive releases: an unsent answer or an open form
 // may need the version it was written against. Bump the suffix only with a migration below.
 const DEFS = "defs-1";
-const SHELL_URLS = ["/app/app.js", "/app/app.css", "/app/icon-192.png", "/app/icon-512.png"];
+const SHELL_URLS = [
+  "/app/app.js",
+  "/app/app.css",
+  "/app/icon-192.png",
+  "/app/icon-512.png",
+  "/app/i18n/en.json", // the fallback words; other languages are kept per form (see keep)
+];
 const LATEST = /^\/api\/questionnaires\/([a-z0-9_-]+)$/;
 const VERSIONED = /^\/api\/questionnaires\/[a-z0-9_-]+\/versions\/\d+$/;
 const PAGE = /^\/q\/[a-z0-9_-]+(\/manifest\.webmanifest)?$/;
+const WORDS = /^\/app\/i18n\/[A-Za-z0-9-]+\.json$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
       await cache.addAll(SHELL_URLS);
-      // Carry over every form page an earlier release kept, fresh when the network allows.
+      // Carry over every form page and catalogue an earlier release kept, fresh when the
+      // network allows, so a form opens offline in every language it was kept in.
       for (const name of await caches.keys()) {
         if (!name.startsWith("shell-") || name === SHELL) continue;
         const old = await caches.open(name);
         for (const request of await old.keys()) {
-          if (!PAGE.test(new URL(request.url).pathname)) continue;
+          const path = new URL(request.url).pathname;
+          if (!PAGE.test(path) && !WORDS.test(path)) continue;
           try {
             await cache.add(request.url);
           } catch {
@@ -60,16 +69,19 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type !== "keep" || !/^[a-z0-9_-]+$/.test(data.id)) return;
   event.waitUntil(
-    keep(data.id, data.version).then(
+    keep(data.id, data.version, data.languages).then(
       () => event.ports[0] && event.ports[0].postMessage({ kept: true }),
       () => event.ports[0] && event.ports[0].postMessage({ kept: false }),
     ),
   );
 });
 
-async function keep(id, version) {
+async function keep(id, version, languages) {
   const shell = await caches.open(SHELL);
-  await shell.addAll(["/q/" + id, "/q/" + id + "/manifest.webmanifest"]);
+  const words = (Array.isArray(languages) ? languages : [])
+    .filter((tag) => /^[A-Za-z0-9-]{2,35}$/.test(tag))
+    .map((tag) => "/app/i18n/" + tag + ".json");
+  await shell.addAll(["/q/" + id, "/q/" + id + "/manifest.webmanifest", ...words]);
   await storeDefinition(await fetch("/api/questionnaires/" + id));
   if (Number.isInteger(version)) {
     const url = "/api/questionnaires/" + id + "/versions/" + version;
@@ -94,7 +106,9 @@ self.addEventListener("fetch", (event) => {
   const path = url.pathname;
   if (LATEST.test(path)) event.respondWith(networkFirst(request));
   else if (VERSIONED.test(path)) event.respondWith(cacheFirst(request, DEFS));
-  else if (PAGE.test(path) || SHELL_URLS.includes(path)) event.respondWith(cacheFirst(request, SHELL));
+  else if (PAGE.test(path) || WORDS.test(path) || SHELL_URLS.includes(path)) {
+    event.respondWith(cacheFirst(request, SHELL));
+  }
 });
 
 async function cacheFirst(request, name) {

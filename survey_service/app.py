@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = open_store(str(settings.database_path), busy_timeout_ms=settings.busy_timeout_ms)
+        store = open_store(settings)
         await store.open()
         try:
             reg = await registry.publish(store, settings.questionnaires_dir)

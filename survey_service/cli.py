@@ -13,9 +13,19 @@ from pathlib import Path
 
 from survey_service import cli_inspect, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError
-from survey_service.store import open_store
+from survey_service.store import StoreUnavailable, open_store
 
-COMMANDS = ("serve", "check", "retire", "purge", "inspectors", "export", "backup", "restore")
+COMMANDS = (
+    "serve",
+    "check",
+    "retire",
+    "purge",
+    "inspectors",
+    "export",
+    "migrate",
+    "backup",
+    "restore",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,11 +83,23 @@ def _parser() -> argparse.ArgumentParser:
         "--older-than", type=int, metavar="DAYS", help="default: SURVEY_RETENTION_DAYS"
     )
     purge.set_defaults(func=_purge)
+
+    migrate = sub.add_parser(
+        "migrate", help="copy this SQLite deployment into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://…")
+    migrate.set_defaults(func=_migrate)
     return parser
 
 
 def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service import backup
+
+    if conf.database_url:
+        print(
+            "error: backup and restore are for SQLite; on PostgreSQL use pg_dump", file=sys.stderr
+        )
+        return 1
 
     try:
         count = backup.backup(conf.database_path, args.path)
@@ -90,6 +112,12 @@ def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service import backup
+
+    if conf.database_url:
+        print(
+            "error: backup and restore are for SQLite; on PostgreSQL use pg_dump", file=sys.stderr
+        )
+        return 1
 
     try:
         count, kept = backup.restore(args.path, conf.database_path, force=args.force)
@@ -116,7 +144,7 @@ def _check(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 def _retire(args: argparse.Namespace, conf: settings.Settings) -> int:
     async def run() -> bool:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             return await store.set_retired(args.questionnaire, args.version, not args.undo)
@@ -144,7 +172,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
         return 2
 
     async def run() -> int:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             return await retention.purge(store, dt.datetime.now(dt.UTC).date(), days)
@@ -156,11 +184,25 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service.store import transfer
+
+    try:
+        counts = asyncio.run(transfer.sqlite_to_postgres(conf.database_path, args.to))
+    except (transfer.TransferError, StoreUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for table, count in counts.items():
+        print(f"copied {count} rows of {table}; counts match")
+    print("done: set SURVEY_DATABASE_URL to the new database and start the service")
+    return 0
+
+
 def preflight(conf: settings.Settings) -> None:
     """Fail before listening if the questionnaires are invalid or a published one changed."""
 
     async def run() -> None:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             await registry.publish(store, conf.questionnaires_dir)

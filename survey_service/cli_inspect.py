@@ -49,7 +49,7 @@ def add_parsers(sub: Any) -> None:
 
 def _with_store(conf: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     async def run() -> T:
-        store = open_store(str(conf.database_path))
+        store = open_store(conf)
         await store.open()
         try:
             return await work(store)
@@ -160,7 +160,7 @@ def _export(args: argparse.Namespace, conf: Settings) -> int:
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         print("error: give -o FILE.xlsx for a spreadsheet", file=sys.stderr)
         return 2
-    store = open_store(str(conf.database_path))  # iter_released opens its own connection
+    store = open_store(conf)  # iter_released opens its own connection
     chunks = downloads.stream(
         store, versions, p, conf.k_anonymity, conf.data_dir / "export-tmp", Progress(p.rows)
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 import msgspec
 
 from survey_service import disclosure, export
-from survey_service.export import Format, Layout, Options
+from survey_service.export import LANGUAGE, LANGUAGE_KEY, Format, Layout, Options
 from survey_service.questionnaires import Questionnaire
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
@@ -85,15 +85,41 @@ def _k_pass(
     if not layout.quasi_identifiers:
         return {}, 0
     counts: Counter[disclosure.Combo] = Counter()
-    decode = msgspec.json.Decoder(dict[str, object]).decode
     for row in store.iter_released(questionnaire, numbers, shuffle=False):
-        counts[layout.combo(decode(row.answers))] += 1
-    return disclosure.k_anonymous(counts, layout.quasi_identifiers, k)
+        counts[layout.combo(layout.answers_of(row))] += 1
+    if not layout.multilingual:
+        return disclosure.k_anonymous(counts, layout.quasi_identifiers, k)
+    return _k_with_language(counts, layout.quasi_identifiers, k)
+
+
+def _k_with_language(
+    counts: Counter[disclosure.Combo], quasi_identifiers: list[str], k: int
+) -> tuple[dict[disclosure.Combo, disclosure.Combo], int]:
+    """Issue 9: a response's language shows only when at least k released responses share it;
+    then it is one more quasi-identifier in the combination (rule 7)."""
+    at = quasi_identifiers.index(LANGUAGE_KEY)
+    per_language: Counter[str | None] = Counter()
+    for combo, count in counts.items():
+        per_language[combo[at]] += count
+
+    def shared(combo: disclosure.Combo) -> disclosure.Combo:
+        language = combo[at]
+        if language is None or per_language[language] >= k:
+            return combo
+        return (*combo[:at], disclosure.BLANK, *combo[at + 1 :])
+
+    merged: Counter[disclosure.Combo] = Counter()
+    for combo, count in counts.items():
+        merged[shared(combo)] += count
+    decided, _ = disclosure.k_anonymous(merged, quasi_identifiers, k)
+    shown = {combo: decided[shared(combo)] for combo in counts}
+    return shown, sum(count for combo, count in counts.items() if shown[combo] != combo)
 
 
 def _notes(layout: Layout, plan: Plan, k: int, blanked: int) -> list[tuple[str, str]]:
     q = layout.latest
-    qis = ", ".join(layout.quasi_identifiers) or "none"
+    qis = ", ".join(LANGUAGE if q == LANGUAGE_KEY else q for q in layout.quasi_identifiers)
+    qis = qis or "none"
     return [
         ("questionnaire", f"{q.title} ({q.id}), versions {_numbers(sorted(_versions(layout)))}"),
         ("batches", plan.label),

@@ -27,6 +27,11 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 META_COLUMNS = ("batch", "questionnaire_version", "received")
+# Multilingual questionnaires only: the language each response was given in. It is a
+# quasi-identifier (a language few people speak singles them out in a small community), so it
+# joins the k-anonymity combination under this key, which no question id can take.
+LANGUAGE = "language"
+LANGUAGE_KEY = "@language"
 BOM = "\ufeff"
 CHUNK_ROWS = 4000
 # A cell starting with one of these runs as a formula in a spreadsheet: respondents' text
@@ -48,6 +53,8 @@ class QuestionInfo(msgspec.Struct):
     versions: list[int]
     labels: dict[str, str]  # every code ever published, newest label
     code_versions: dict[str, list[int]] = {}  # the versions offering each code
+    # Other languages' wording, by language then translation key, newest version first.
+    wording: dict[str, dict[str, str]] = {}
 
 
 class Layout:
@@ -67,18 +74,35 @@ class Layout:
             for question in q.questions():
                 info = self.info.get(question.id)
                 if info is None:
-                    info = self.info[question.id] = QuestionInfo(question, [], {}, {})
+                    info = self.info[question.id] = QuestionInfo(question, [], {}, {}, {})
                 info.versions.append(q.version)
+                prefix = f"q.{question.id}."
+                for lang, texts in q.translations.items():
+                    kept = info.wording.setdefault(lang, {})
+                    for key, text in texts.items():
+                        if key.startswith(prefix):
+                            kept.setdefault(key.removeprefix(prefix), text)
                 for choice in question.choices or ():
                     info.labels.setdefault(choice.code, choice.label)
                     info.code_versions.setdefault(choice.code, []).insert(0, q.version)
                 self._version_codes[(q.version, question.id)] = frozenset(question.codes())
         for info in self.info.values():
             info.versions.sort()
+        # Every language any version offers besides its default, in first-seen order.
+        self.other_languages = list(
+            dict.fromkeys(lang for q in reversed(ordered) for lang in q.languages[1:])
+        )
+        self.languages = list(
+            dict.fromkeys(lang for q in reversed(ordered) for lang in q.languages)
+        )
+        self.multilingual = bool(self.other_languages)
         self.quasi_identifiers = [
             qid for qid, info in self.info.items() if info.question.quasi_identifier
         ]
-        self.columns: list[Column] = [Column(name) for name in META_COLUMNS]
+        if self.multilingual:
+            self.quasi_identifiers.append(LANGUAGE_KEY)
+        meta = (*META_COLUMNS, LANGUAGE) if self.multilingual else META_COLUMNS
+        self.columns: list[Column] = [Column(name) for name in meta]
         for qid, info in self.info.items():
             if info.question.type == "multiple_choice":
                 self.columns.extend(Column(f"{qid}.{code}", qid, code) for code in info.labels)
@@ -90,6 +114,13 @@ class Layout:
     def combo(self, answers: Mapping[str, Any]) -> Combo:
         return tuple(answers.get(q) for q in self.quasi_identifiers)
 
+    def answers_of(self, row: ReleasedRow) -> dict[str, Any]:
+        """The row's answers, with its language among them when it is a quasi-identifier."""
+        answers = _decode_answers(row.answers)
+        if self.multilingual:
+            answers[LANGUAGE_KEY] = row.language
+        return answers
+
     def cells(
         self, row: ReleasedRow, answers: dict[str, Any], codes: bool, excel_safe: bool
     ) -> list[Cell]:
@@ -98,6 +129,9 @@ class Layout:
         template, plan = self._plan(row.version, codes, excel_safe)
         out = template.copy()
         out[0], out[1], out[2] = row.batch, row.version, row.received
+        if self.multilingual:
+            # Whatever k-anonymity decided ("[c]" for a language too few share), never the row's.
+            out[3] = answers.get(LANGUAGE_KEY)
         for qid, value in answers.items():
             step = plan.get(qid)
             if step is None:
@@ -157,7 +191,7 @@ def _rows(layout: Layout, rows: Iterable[ReleasedRow], options: Options, excel_s
     qis = layout.quasi_identifiers
     done = 0
     for row in rows:
-        answers = _decode_answers(row.answers)
+        answers = layout.answers_of(row)
         if qis:
             combo = layout.combo(answers)
             shown = options.shown.get(combo, combo)
@@ -245,7 +279,11 @@ def write_xlsx(
     book.freeze_panes(1, 0)
     for index, width in enumerate((28, 60, 16, 12, 18, 40)):
         book.set_column(index, index, width, wrap if index in (1, 5) else None)
-    book.write_row(0, 0, ["column", "question", "type", "versions", "code", "label"], bold)
+    head = ["column", "question", "type", "versions", "code", "label"]
+    for lang in layout.other_languages:
+        head += [f"question ({lang})", f"label ({lang})"]
+        book.set_column(len(head) - 2, len(head) - 1, 40, wrap)
+    book.write_row(0, 0, head, bold)
     line = 1
     for entry in codebook(layout):
         book.write_row(line, 0, entry)
@@ -262,10 +300,38 @@ def write_xlsx(
 
 
 def codebook(layout: Layout) -> Iterator[list[Cell]]:
-    """(column, question text, type, versions, code, label): one line per code."""
+    """(column, question text, type, versions, code, label): one line per code, in the default
+    language, then (question, label) in each other language a version offers."""
+    for line in _codebook_default(layout):
+        info = None if line[2] == "meta" else layout.info[str(line[0]).split(".")[0]]
+        for lang in layout.other_languages:
+            line += _wording(info, lang, str(line[0]), line[4]) if info else ["", ""]
+        yield line
+
+
+def _wording(info: QuestionInfo, lang: str, column: str, code: Cell) -> list[Cell]:
+    """The question and the label as the newest version offering `lang` words them."""
+    words = info.wording.get(lang, {})
+    q = info.question
+    text = words.get("text", "")
+    if q.type == "multiple_choice":
+        return [text, words.get(f"choice.{column.partition('.')[2]}", "")]
+    if q.choices is not None:
+        return [text, words.get(f"choice.{code}", "")]
+    if q.type == "scale" and "min_label" in words:
+        return [text, f"{q.min} = {words['min_label']}, {q.max} = {words.get('max_label', '')}"]
+    return [text, ""]
+
+
+def _codebook_default(layout: Layout) -> Iterator[list[Cell]]:
     yield ["batch", "Batch the response was released in", "meta", "", "", ""]
     yield ["questionnaire_version", "Version of the questionnaire answered", "meta", "", "", ""]
     yield ["received", "Date the response arrived (no time is kept)", "meta", "", "", ""]
+    if layout.multilingual:
+        about = "Language the response was given in (a language tag)"
+        for lang in layout.languages:
+            yield [LANGUAGE, about, "meta", "", lang, ""]
+        yield [LANGUAGE, about, "meta", "", BLANK, "hidden: too few people share it"]
     for qid, info in layout.info.items():
         q = info.question
         versions = _version_range(info.versions)

@@ -86,7 +86,7 @@ class Intake:
         q = self.registry.get(submission.questionnaire, submission.version)
         if q is not None:
             answers, errors = responses.check_answers(q, submission.answers, self.screen)
-            digest = responses.content_hash(q.id, q.version, answers)
+            digest = responses.content_hash(q.id, q.version, answers, submission.language)
             if not errors and digest == stored_hash:
                 return Result(submission.id, "duplicate")
         return Result(submission.id, "conflict", _conflict_errors("conflict"))
@@ -100,6 +100,7 @@ class Intake:
         if self.registry.is_retired(q.id, q.version):
             return None, [FieldError("version", "is retired and takes no new answers")]
         answers, errors = responses.check_answers(q, s.answers, self.screen)
+        errors = responses.check_language(q, s.language) + errors
         if errors:
             return None, errors
         row = NewResponse(
@@ -108,7 +109,8 @@ class Intake:
             version=q.version,
             received=received_label(self.today(), self.date_precision),
             answers=msgspec.json.encode(answers),
-            content_hash=responses.content_hash(q.id, q.version, answers),
+            content_hash=responses.content_hash(q.id, q.version, answers, s.language),
+            language=s.language,
         )
         return row, []
 

@@ -11,6 +11,8 @@ from typing import Literal, get_args
 
 import msgspec
 
+from survey_service.languages import TextProblem, split_texts
+
 Audience = Literal["young_people", "staff"]
 QuestionType = Literal[
     "single_choice", "multiple_choice", "scale", "number", "short_text", "long_text"
@@ -80,6 +82,11 @@ class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omi
     # Defaults so that a missing list gets the friendlier message from validate().
     support: list[Support] = []
     sections: list[Section] = []
+    # Multilingual files only (see languages.py): the declared languages, default first, and
+    # the texts of the others by flat key. Empty defaults are omitted from the canonical form,
+    # so a single-language file hashes exactly as it did before languages existed.
+    languages: list[str] = []
+    translations: dict[str, dict[str, str]] = {}
 
     def questions(self) -> Iterable[Question]:
         for section in self.sections:
@@ -122,6 +129,10 @@ def parse(text: str, source: str, checks: Iterable[Check] = ()) -> Questionnaire
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise QuestionnaireError(source, f"not valid TOML: {exc}") from None
+    try:
+        split_texts(raw)
+    except TextProblem as exc:
+        raise QuestionnaireError(source, exc.reason, exc.question) from None
     try:
         q = msgspec.convert(raw, Questionnaire)
     except msgspec.ValidationError as exc:

@@ -106,10 +106,10 @@ async def publish(store: Store, folder: Path) -> Registry:
         digest = content_hash(q)
         record = stored.get(key)
         if record is None:
+            # Insert-if-absent, then compare: another instance may have published it first.
             new = StoredVersion(q.id, q.version, canonical_bytes(q), digest)
-            await store.publish_version(new)
-            stored[key] = new
-        elif record.content_hash != digest:
+            record = stored[key] = await store.publish_version(new)
+        if record.content_hash != digest:
             raise PublishedVersionChanged(
                 str(path),
                 f"{q.id} version {q.version} was published with different content and a "

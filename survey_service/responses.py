@@ -23,6 +23,8 @@ class Submission(msgspec.Struct, forbid_unknown_fields=True):
     questionnaire: str
     version: int
     answers: dict[str, Any]
+    # The questionnaire language the answers were given in; only for multilingual versions.
+    language: str | None = None
 
 
 class FieldError(msgspec.Struct):
@@ -79,6 +81,17 @@ def check_answers(
     return clean, errors
 
 
+def check_language(questionnaire: Questionnaire, language: str | None) -> list[FieldError]:
+    """A response names its language only when the version has more than one to choose from,
+    and then only one of them (it is stored, and exported only when enough share it)."""
+    if language is None or language in questionnaire.languages:
+        return []
+    if not questionnaire.languages:
+        return [FieldError("language", "is not taken: this questionnaire has one language")]
+    listed = ", ".join(questionnaire.languages)
+    return [FieldError("language", f"must be one of this questionnaire's languages: {listed}")]
+
+
 def is_shown(question: Question, answers: Mapping[str, Answer]) -> bool:
     if question.show_if is None:
         return True
@@ -90,12 +103,19 @@ def is_shown(question: Question, answers: Mapping[str, Answer]) -> bool:
     return False
 
 
-def content_hash(questionnaire: str, version: int, answers: Mapping[str, Answer]) -> str:
-    """Equal for the same content whatever the key order (choice order is canonical already)."""
-    canonical = msgspec.json.encode(
-        {"questionnaire": questionnaire, "version": version, "answers": answers},
-        order="deterministic",
-    )
+def content_hash(
+    questionnaire: str, version: int, answers: Mapping[str, Answer], language: str | None = None
+) -> str:
+    """Equal for the same content whatever the key order (choice order is canonical already).
+    The language counts only when given, so hashes stored before languages existed still match."""
+    content: dict[str, Any] = {
+        "questionnaire": questionnaire,
+        "version": version,
+        "answers": answers,
+    }
+    if language is not None:
+        content["language"] = language
+    canonical = msgspec.json.encode(content, order="deterministic")
     return hashlib.sha256(canonical).hexdigest()
 
 

@@ -20,6 +20,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Annotated[
         Path, Meta(description="Folder holding the SQLite database file (created if missing).")
     ] = Path("var")
+    database_url: Annotated[
+        str,
+        Meta(
+            description="PostgreSQL URL (postgresql://user:password@host/db) that every instance"
+            " shares; empty: the SQLite file in SURVEY_DATA_DIR."
+        ),
+    ] = ""
+    database_pool_size: Annotated[
+        int, Meta(ge=2, description="Most PostgreSQL connections one instance holds open.")
+    ] = 10
     questionnaires_dir: Annotated[
         Path, Meta(description="Folder of questionnaire definition files (*.toml).")
     ] = BUNDLED_QUESTIONNAIRES

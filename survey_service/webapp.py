@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ ASSETS = {
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
 }
+# The app's own words, one catalogue per language: static/i18n/<tag>.json, served at
+# /app/i18n/<tag>.json. English is the fallback for any string a catalogue lacks.
+I18N_DIR = "i18n"
+FALLBACK_LANGUAGE = "en"
+_CATALOGUE_NAME = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\.json$")
+
 # The installed app's name is neutral whoever installs it (rule 10): never the topic of the survey.
 APP_NAME = "Have your say"
 THEME_COLOUR = "#1d3f6e"
@@ -64,12 +71,34 @@ class Asset:
 
 
 def app_version(static_dir: Path) -> str:
-    """One hash over every file of the app: any change makes a new release for the worker."""
+    """One hash over every file of the app, catalogues included: any change makes a new
+    release for the worker."""
     digest = hashlib.sha256(manifest("_"))  # the manifest is made here, not in static/
-    for path in sorted(static_dir.iterdir()):
+    for path in sorted(static_dir.rglob("*")):
         if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            name = path.relative_to(static_dir).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+def catalogues(static_dir: Path) -> dict[str, bytes]:
+    """The interface catalogues by language tag. Each must be a JSON object; the service
+    refuses to start on a broken one rather than show a phone half a language."""
+    found: dict[str, bytes] = {}
+    folder = static_dir / I18N_DIR
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+        if not _CATALOGUE_NAME.match(path.name):
+            raise ValueError(f"{path}: name it after a language tag, like en.json or pt-BR.json")
+        body = path.read_bytes()
+        try:
+            if not isinstance(json.loads(body), dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            raise ValueError(f"{path}: not a JSON object of strings: {exc}") from None
+        found[path.stem] = body
+    if FALLBACK_LANGUAGE not in found:
+        raise ValueError(f"{folder}: the fallback catalogue {FALLBACK_LANGUAGE}.json is missing")
+    return found
 
 
 def manifest(qid: str) -> bytes:
@@ -102,7 +131,16 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     folder = static_dir or STATIC_DIR
     version = app_version(folder)
     assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
-    page_template = (folder / "index.html").read_text(encoding="utf-8")
+    words = {
+        f"{tag}.json": Asset.of(body, "application/json")
+        for tag, body in catalogues(folder).items()
+    }
+    # The page lists the catalogues, so the app asks only for ones that exist.
+    page_template = (
+        (folder / "index.html")
+        .read_text(encoding="utf-8")
+        .replace("__CATALOGUES__", " ".join(sorted(n.removesuffix(".json") for n in words)))
+    )
     worker = Asset.of(
         (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
         "text/javascript",
@@ -144,6 +182,13 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
         page_for(questionnaire)
         return manifests[questionnaire].respond(request)
 
+    @get("/app/i18n/{name:str}", sync_to_thread=False)
+    def catalogue(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+        found = words.get(name)
+        if found is None:
+            return one_error(404, "path", "no catalogue for this language")
+        return found.respond(request)
+
     @get("/app/{name:str}", sync_to_thread=False)
     def asset(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
         found = assets.get(name)
@@ -154,7 +199,7 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     return [
         Router(
             "/",
-            route_handlers=[service_worker, form_page, web_manifest, asset],
+            route_handlers=[service_worker, form_page, web_manifest, catalogue, asset],
             cache_control=REVALIDATE,
             include_in_schema=False,
         )
@@ -162,8 +207,17 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
 
 
 def shell_gzip_bytes(static_dir: Path | None = None) -> int:
-    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker), gzipped."""
+    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker and the
+    English catalogue every page falls back on), gzipped."""
     folder = static_dir or STATIC_DIR
-    parts = [folder / name for name in ("index.html", "app.js", "app.css", "sw.js")]
-    total = sum(len(gzip.compress(p.read_bytes(), 9)) for p in parts)
+    names = ("index.html", "app.js", "app.css", "sw.js", f"{I18N_DIR}/{FALLBACK_LANGUAGE}.json")
+    total = sum(len(gzip.compress((folder / name).read_bytes(), 9)) for name in names)
     return total + len(gzip.compress(manifest("have-your-say"), 9))
+
+
+def catalogue_gzip_bytes(static_dir: Path | None = None) -> dict[str, int]:
+    """Each other language's catalogue, gzipped: a phone fetches only its questionnaire's."""
+    bodies = catalogues(static_dir or STATIC_DIR)
+    return {
+        tag: len(gzip.compress(body, 9)) for tag, body in bodies.items() if tag != FALLBACK_LANGUAGE
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
 from survey_service.settings import Settings
+from tests.pgcluster import Cluster, find_bin
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_QUESTIONNAIRES = FIXTURES / "questionnaires"
@@ -25,6 +26,25 @@ def questionnaires_dir(tmp_path: Path) -> Path:
     for path in FIXTURE_QUESTIONNAIRES.glob("*.toml"):
         (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL server for the whole run; each test makes its own database."""
+    bin_dir = find_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL is not installed (scripts/ensure-system-deps installs it)")
+    cluster = Cluster(bin_dir).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+async def pg_url(pg_cluster: Cluster) -> str:
+    """The URL of a fresh, empty database on the shared test server."""
+    return await pg_cluster.new_database()
 
 
 @pytest.fixture

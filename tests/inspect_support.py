@@ -39,7 +39,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 async def on_store(client: AsyncTestClient[Any], work: Callable[[Store], Awaitable[T]]) -> T:
     """Run work on a second store over the same database, as the CLI would: the app's own
     store belongs to the test client's event loop (another thread)."""
-    store = open_store(str(client.app.state.settings.database_path))
+    store = open_store(client.app.state.settings)
     await store.open()
     try:
         return await work(store)

@@ -1,16 +1,33 @@
-"""The SQLite store against a real file on disk: migrations, group commit, idempotent inserts."""
+"""The store against real storage, one suite for every backend: SQLite on a file on disk and
+PostgreSQL on a throwaway server. Migrations, group commit, idempotent inserts."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from survey_service.store import NewResponse, StoredVersion, StoreUnavailable
+from survey_service.settings import Settings
+from survey_service.store import (
+    NewResponse,
+    Store,
+    StoredVersion,
+    StoreUnavailable,
+    migrations,
+    open_store,
+)
+from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.sqlite import SQLiteStore
+
+BACKENDS = ["sqlite", "postgresql"]
+
+OpenStore = Callable[[], Store]
 
 
 def row(response_id: str | None = None, answers: bytes = b'{"q":"yes"}') -> NewResponse:
@@ -24,8 +41,176 @@ def row(response_id: str | None = None, answers: bytes = b'{"q":"yes"}') -> NewR
     )
 
 
+@pytest.fixture(params=BACKENDS)
+async def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings naming one fresh database of the backend under test."""
+    if request.param == "postgresql":
+        url = await request.getfixturevalue("pg_cluster").new_database()
+        return Settings(data_dir=tmp_path, database_url=url, database_pool_size=4)
+    return Settings(data_dir=tmp_path)
+
+
 @pytest.fixture
-async def store(tmp_path: Path):
+async def new_store(backend_settings: Settings) -> AsyncIterator[OpenStore]:
+    """Makes stores on the test's one database; two stores stand for two app instances.
+    Whatever a test leaves open is closed afterwards."""
+    made: list[Store] = []
+
+    def make() -> Store:
+        made.append(open_store(backend_settings))
+        return made[-1]
+
+    yield make
+    for s in made:
+        await s.close()
+
+
+@pytest.fixture
+async def store(new_store: OpenStore) -> Store:
+    s = new_store()
+    await s.open()
+    await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
+    return s
+
+
+async def test_the_settings_choose_the_backend(backend_settings: Settings):
+    s = open_store(backend_settings)
+    expected = "PostgresStore" if backend_settings.database_url else "SQLiteStore"
+    assert type(s).__name__ == expected
+
+
+async def test_opening_twice_applies_nothing_twice(new_store: OpenStore):
+    for _ in range(2):
+        s = new_store()
+        await s.open()
+        await s.close()
+    reopened = new_store()
+    await reopened.open()
+    assert await reopened.published_versions() == []
+
+
+async def test_same_id_is_duplicate_with_same_content_and_conflict_with_other(store: Store):
+    first = row()
+    same = row(first.id)
+    other = row(first.id, answers=b'{"q":"no"}')
+    assert await store.add_responses([first]) == ["accepted"]
+    assert await store.add_responses([same, other]) == ["duplicate", "conflict"]
+    assert await store.count_responses() == 1
+
+
+async def test_the_same_id_twice_in_one_group_is_stored_once(store: Store):
+    first = row()
+    other = row(first.id, answers=b'{"q":"no"}')
+    assert await store.add_responses([first, row(first.id), other]) == [
+        "accepted",
+        "duplicate",
+        "conflict",
+    ]
+    assert await store.count_responses("demo") == 1
+
+
+async def test_concurrent_callers_share_transactions_and_each_gets_its_own_outcome(store: Store):
+    rows = [row() for _ in range(300)]
+    outcomes = await asyncio.gather(*(store.add_responses([r]) for r in rows))
+    assert outcomes == [["accepted"]] * 300
+    assert await store.count_responses() == 300
+    assert await store.response_hashes([r.id for r in rows[:3]]) == {
+        r.id: r.content_hash for r in rows[:3]
+    }
+    assert await store.response_hashes([]) == {}
+
+
+async def test_a_failed_transaction_acknowledges_nothing_and_the_next_one_works(store: Store):
+    orphan = NewResponse("6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f", "unknown", 9, "d", b"{}", "h")
+    good = row()
+    # The unknown questionnaire breaks the foreign key, so the whole group rolls back.
+    results = await asyncio.gather(
+        store.add_responses([orphan]), store.add_responses([good]), return_exceptions=True
+    )
+    assert all(isinstance(r, StoreUnavailable) for r in results)
+    assert await store.count_responses() == 0
+    assert await store.add_responses([good]) == ["accepted"]
+
+
+async def test_close_commits_what_is_queued(store: Store, new_store: OpenStore):
+    pending = [asyncio.create_task(store.add_responses([row()])) for _ in range(50)]
+    await asyncio.sleep(0)
+    await store.close()
+    assert [await p for p in pending] == [["accepted"]] * 50
+    with pytest.raises(StoreUnavailable):
+        await store.add_responses([row()])
+    other = new_store()  # as another process would open it
+    await other.open()
+    assert await other.count_responses() == 50
+
+
+async def test_versions_are_published_once_and_retired_on_request(store: Store):
+    kept = await store.publish_version(StoredVersion("demo", 1, b"{changed}", "hash2"))
+    assert kept == StoredVersion("demo", 1, b"{}", "hash1")  # the record as first published
+    versions = await store.published_versions()
+    assert [(v.questionnaire, v.version, v.content_hash) for v in versions] == [
+        ("demo", 1, "hash1")
+    ]
+    assert await store.set_retired("demo", 1, True)
+    assert await store.retired_versions() == {("demo", 1)}
+    assert (await store.published_versions())[0].retired
+    assert not await store.set_retired("demo", 7, True)
+
+
+async def test_purge_deletes_what_was_received_before_the_cutoff(store: Store):
+    labels = ["2024-01-10", "2024-W02", "2026-11-20", "2026-W47", "2025-11-25", "2025-W48"]
+    rows = [row(answers=f'{{"at":"{label}"}}'.encode()) for label in labels]
+    rows = [
+        msgspec.structs.replace(r, received=label) for r, label in zip(rows, labels, strict=True)
+    ]
+    await store.add_responses(rows)
+    assert await store.purge_responses(dt.date(2025, 11, 25)) == 2
+    left = await store.response_hashes([r.id for r in rows])
+    assert sorted(left) == sorted(r.id for r in rows[2:])
+
+
+async def test_two_instances_store_each_id_once(store: Store, new_store: OpenStore):
+    """The same responses reach two instances at the same moment (a phone retrying through
+    a load balancer): each id is stored once, accepted once, a duplicate everywhere else."""
+    other = new_store()
+    await other.open()
+    rows = [row() for _ in range(40)]
+    results = await asyncio.gather(
+        *(s.add_responses([r]) for r in rows for s in (store, other)),
+        store.add_responses(rows[::-1]),
+        other.add_responses(rows),
+    )
+    per_id: dict[str, list[str]] = {r.id: [] for r in rows}
+    for i, outcome in enumerate(results[:-2]):
+        per_id[rows[i // 2].id] += outcome
+    for r, outcome in zip(rows[::-1], results[-2], strict=True):
+        per_id[r.id].append(outcome)
+    for r, outcome in zip(rows, results[-1], strict=True):
+        per_id[r.id].append(outcome)
+    expected = ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert [sorted(o) for o in per_id.values()] == [expected] * 40
+    assert await store.count_responses() == 40
+
+
+async def test_two_instances_publishing_together_keep_the_first_record(new_store: OpenStore):
+    # Opened one after the other: an SQLite deployment is one process, and PostgreSQL's
+    # start-up race is tested on its own (test_postgres.py).
+    a, b = new_store(), new_store()
+    await a.open()
+    await b.open()
+    first, second = await asyncio.gather(
+        a.publish_version(StoredVersion("demo", 1, b"{a}", "ha")),
+        b.publish_version(StoredVersion("demo", 1, b"{b}", "hb")),
+    )
+    assert first == second  # both compare against the one shared record
+    assert await a.published_versions() == [first]
+
+
+# -- SQLite only: these read the database file directly -------------------------------------
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     s = SQLiteStore(tmp_path / "survey.sqlite3")
     await s.open()
     await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
@@ -33,7 +218,7 @@ async def store(tmp_path: Path):
     await s.close()
 
 
-def test_a_new_file_gets_every_migration_recorded(tmp_path: Path):
+def test_sqlite_a_new_file_gets_every_migration_recorded(tmp_path: Path):
     async def open_and_close():
         s = SQLiteStore(tmp_path / "db.sqlite3")
         await s.open()
@@ -49,79 +234,47 @@ def test_a_new_file_gets_every_migration_recorded(tmp_path: Path):
     assert mode == "wal"
 
 
-async def test_rows_are_on_disk_when_add_responses_returns(store: SQLiteStore, tmp_path: Path):
+async def test_sqlite_migration_3_adds_the_language_and_keeps_earlier_rows(tmp_path: Path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # a database as it was before languages
+        conn.execute(
+            "CREATE TABLE schema_migrations"
+            " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+        )
+        for number, name, sql in migrations.load("sqlite")[:2]:
+            conn.executescript(sql)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01')", (number, name)
+            )
+        conn.execute("INSERT INTO questionnaire_versions VALUES ('demo', 1, x'7b7d', 'h', 0)")
+        conn.execute(
+            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
+            " VALUES ('old', 'demo', 1, '2026-11-02', x'7b7d', 'h')"
+        )
+    s = SQLiteStore(path)
+    await s.open()
+    try:
+        await s.add_responses([msgspec.structs.replace(row("new"), language="pl")])
+    finally:
+        await s.close()
+    with sqlite3.connect(path) as conn:
+        stored = dict(conn.execute("SELECT id, language FROM responses").fetchall())
+    assert stored == {"old": None, "new": "pl"}
+
+
+async def test_sqlite_rows_are_on_disk_when_add_responses_returns(
+    sqlite_store: SQLiteStore, tmp_path: Path
+):
     first = row()
-    assert await store.add_responses([first]) == ["accepted"]
+    assert await sqlite_store.add_responses([first]) == ["accepted"]
     # A separate connection, as another process would open it, sees the committed row.
     with sqlite3.connect(tmp_path / "survey.sqlite3") as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM responses")]
     assert ids == [first.id]
 
 
-async def test_same_id_is_duplicate_with_same_content_and_conflict_with_other(store):
-    first = row()
-    same = row(first.id)
-    other = row(first.id, answers=b'{"q":"no"}')
-    assert await store.add_responses([first]) == ["accepted"]
-    assert await store.add_responses([same, other]) == ["duplicate", "conflict"]
-    assert await store.count_responses() == 1
-
-
-async def test_the_same_id_twice_in_one_group_is_stored_once(store):
-    first = row()
-    assert await store.add_responses([first, row(first.id)]) == ["accepted", "duplicate"]
-    assert await store.count_responses("demo") == 1
-
-
-async def test_concurrent_callers_share_transactions_and_each_gets_its_own_outcome(store):
-    rows = [row() for _ in range(300)]
-    outcomes = await asyncio.gather(*(store.add_responses([r]) for r in rows))
-    assert outcomes == [["accepted"]] * 300
-    assert await store.count_responses() == 300
-    assert await store.response_hashes([r.id for r in rows[:3]]) == {
-        r.id: r.content_hash for r in rows[:3]
-    }
-
-
-async def test_a_failed_transaction_acknowledges_nothing_and_the_next_one_works(store):
-    orphan = NewResponse("6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f", "unknown", 9, "d", b"{}", "h")
-    good = row()
-    # The unknown questionnaire breaks the foreign key, so the whole group rolls back.
-    results = await asyncio.gather(
-        store.add_responses([orphan]), store.add_responses([good]), return_exceptions=True
-    )
-    assert all(isinstance(r, StoreUnavailable) for r in results)
-    assert await store.count_responses() == 0
-    assert await store.add_responses([good]) == ["accepted"]
-
-
-async def test_close_commits_what_is_queued(tmp_path: Path):
-    s = SQLiteStore(tmp_path / "db.sqlite3")
-    await s.open()
-    await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
-    pending = [asyncio.create_task(s.add_responses([row()])) for _ in range(50)]
-    await asyncio.sleep(0)
-    await s.close()
-    assert [await p for p in pending] == [["accepted"]] * 50
-    with pytest.raises(StoreUnavailable):
-        await s.add_responses([row()])
-    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
-        assert conn.execute("SELECT count(*) FROM responses").fetchone()[0] == 50
-
-
-async def test_versions_are_published_once_and_retired_on_request(store):
-    await store.publish_version(StoredVersion("demo", 1, b"{changed}", "hash2"))
-    versions = await store.published_versions()
-    assert [(v.questionnaire, v.version, v.content_hash) for v in versions] == [
-        ("demo", 1, "hash1")
-    ]
-    assert await store.set_retired("demo", 1, True)
-    assert await store.retired_versions() == {("demo", 1)}
-    assert not await store.set_retired("demo", 7, True)
-
-
-async def test_no_time_or_sequence_is_stored(store, tmp_path: Path):
-    await store.add_responses([row() for _ in range(3)])
+async def test_sqlite_no_time_or_sequence_is_stored(sqlite_store: SQLiteStore, tmp_path: Path):
+    await sqlite_store.add_responses([row() for _ in range(3)])
     with sqlite3.connect(tmp_path / "survey.sqlite3") as conn:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(responses)")]
         with pytest.raises(sqlite3.OperationalError):
@@ -134,4 +287,76 @@ async def test_no_time_or_sequence_is_stored(store, tmp_path: Path):
         "answers",
         "content_hash",
         "batch",
+        "language",  # issue 9: the questionnaire language chosen, nothing about the device
     ]
+
+
+# -- the inspectors' side: accounts, credentials, batches, audit -----------------------------
+
+
+def audit(action: str = "release", detail: str = "") -> AuditEntry:
+    return AuditEntry("2026-11-25T10:00:00Z", "ines", action, detail)
+
+
+async def test_accounts_credentials_and_login_failures(store: Store):
+    ines = Inspector("ines", "argon2-hash", False, "2026-11-25T09:00:00Z")
+    assert await store.add_inspector(ines, audit("add"))
+    assert not await store.add_inspector(ines, audit("add"))  # the name is taken
+    assert await store.get_inspector("ines") == ines
+    assert await store.list_inspectors() == [ines]
+    await store.add_credential("s1", "ines", "session", "2026-11-25T12:00:00Z")
+    await store.add_credential("t1", "ines", "token", None)
+    assert await store.get_credential("s1", "2026-11-25T11:00:00Z") == Credential(
+        "ines", "session", "2026-11-25T12:00:00Z"
+    )
+    assert await store.get_credential("s1", "2026-11-25T12:00:01Z") is None  # expired
+    await store.delete_credential("s1")
+    assert await store.get_credential("s1", "2026-11-25T11:00:00Z") is None
+    assert await store.set_inspector_disabled("ines", True, audit("disable"))
+    assert await store.get_credential("t1", "2026-11-25T11:00:00Z") is None  # ended
+    assert not await store.set_inspector_disabled("nobody", True, audit("disable"))
+    assert [e.action for e in await store.audit_entries()] == ["disable", "add"]
+
+    assert await store.login_failures("n") == (0, None)
+    assert await store.record_login_failure("n", 2, "later") == (1, None)
+    assert await store.record_login_failure("n", 2, "later") == (2, "later")
+    await store.clear_login_failures("n")
+    assert await store.login_failures("n") == (0, None)
+
+
+async def test_a_batch_takes_every_waiting_response_once(store: Store):
+    await store.add_responses([row() for _ in range(4)])
+    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 4  # too few
+    await store.add_responses([row() for _ in range(7)])
+    await store.add_responses([msgspec.structs.replace(row(), language="pl")])
+    batch = await store.release_batch("demo", 5, "2026-11-25", audit())
+    assert isinstance(batch, Batch) and batch.count == 12
+    assert await store.waiting_count("demo") == 0
+    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 0
+    assert await store.list_batches("demo") == [batch] == await store.list_batches()
+    assert await store.get_batch(batch.number) == batch
+    assert await store.get_batch(batch.number + 1) is None
+    assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 12 responses"
+    rows = await asyncio.to_thread(list, store.iter_released("demo", [batch.number]))
+    assert len(rows) == 12 and {r.batch for r in rows} == {batch.number}
+    assert {r.language for r in rows} == {None, "pl"}
+    assert await asyncio.to_thread(list, store.iter_released("demo", [])) == []
+
+
+async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_store: OpenStore):
+    """Two inspectors press Release on different instances at the same moment, while
+    responses keep arriving: one batch is cut, never two overlapping or an empty one."""
+    other = new_store()
+    await other.open()
+    await store.add_responses([row() for _ in range(30)])
+    results = await asyncio.gather(
+        store.release_batch("demo", 10, "2026-11-25", audit()),
+        other.release_batch("demo", 10, "2026-11-25", audit()),
+        *(s.add_responses([row()]) for s in (store, other) for _ in range(5)),
+    )
+    batches = [r for r in results[:2] if isinstance(r, Batch)]
+    assert len(batches) == 1 and batches[0].count >= 30
+    assert next(r for r in results[:2] if not isinstance(r, Batch)) < 10
+    released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
+    assert len(released) == batches[0].count
+    assert await store.waiting_count("demo") == 40 - batches[0].count

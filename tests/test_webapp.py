@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 
@@ -10,6 +11,8 @@ import pytest
 from survey_service import webapp
 
 SHELL_BUDGET = 25 * 1024  # issue 4: HTML, CSS, JS and manifest, gzipped, icons aside
+# Issue 9: each other language's words, fetched only by forms in that language.
+CATALOGUE_BUDGET = 4 * 1024
 
 
 def error_fields(response) -> list[str]:
@@ -27,6 +30,7 @@ def error_fields(response) -> list[str]:
         "/app/app.js",
         "/app/app.css",
         "/app/icon-192.png",
+        "/app/i18n/en.json",
     ],
 )
 async def test_app_responses_carry_the_privacy_headers(client, path):
@@ -110,7 +114,64 @@ async def test_assets_revalidate_cheaply_and_travel_gzipped(client):
 
 
 def test_the_app_shell_weighs_at_most_25_kb_gzipped():
+    # The English catalogue counts in the shell: every page needs it as the fallback.
     assert webapp.shell_gzip_bytes() <= SHELL_BUDGET
+
+
+def test_each_other_catalogue_weighs_at_most_4_kb_gzipped():
+    sizes = webapp.catalogue_gzip_bytes()
+    assert {"pl", "ar"} <= sizes.keys()
+    assert all(size <= CATALOGUE_BUDGET for size in sizes.values()), sizes
+
+
+def placeholders(value: object) -> set[str]:
+    texts = value.values() if isinstance(value, dict) else [value]
+    return {name for text in texts for name in re.findall(r"\{(\w+)\}", str(text))}
+
+
+def test_every_catalogue_has_the_english_words_and_placeholders():
+    english = json.loads((webapp.STATIC_DIR / "i18n" / "en.json").read_bytes())
+    for tag, body in webapp.catalogues(webapp.STATIC_DIR).items():
+        words = json.loads(body)
+        assert words.keys() == english.keys(), tag
+        for key, text in words.items():
+            if key.startswith("_"):
+                continue
+            assert placeholders(text) == placeholders(english[key]), (tag, key)
+            if isinstance(text, dict):
+                assert "other" in text, (tag, key)  # the plural form every language has
+
+
+async def test_catalogues_are_served_and_listed_in_the_page(client):
+    response = await client.get("/app/i18n/ar.json")
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["start"] == "ابدأ"
+    page = (await client.get("/q/every-type")).text
+    assert 'data-i18n="ar en pl"' in page
+    missing = await client.get("/app/i18n/xx.json")
+    assert missing.status_code == 404
+    assert error_fields(missing) == ["path"]
+
+
+def test_a_broken_catalogue_stops_start_up(tmp_path):
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "en.json").write_text('{"start": "Start"}')
+    assert webapp.catalogues(tmp_path).keys() == {"en"}
+    (tmp_path / "i18n" / "pl.json").write_text('["Zacznij"]')
+    with pytest.raises(ValueError, match=r"pl\.json: not a JSON object"):
+        webapp.catalogues(tmp_path)
+    (tmp_path / "i18n" / "pl.json").unlink()
+    (tmp_path / "i18n" / "en.json").unlink()
+    with pytest.raises(ValueError, match=r"en\.json is missing"):
+        webapp.catalogues(tmp_path)
+
+
+def test_a_changed_catalogue_is_a_new_release(tmp_path):
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "en.json").write_text('{"start": "Start"}')
+    before = webapp.app_version(tmp_path)
+    (tmp_path / "i18n" / "en.json").write_text('{"start": "Begin"}')
+    assert webapp.app_version(tmp_path) != before
 
 
 def test_the_app_loads_nothing_from_elsewhere_and_has_no_inline_code():
@@ -118,7 +179,8 @@ def test_the_app_loads_nothing_from_elsewhere_and_has_no_inline_code():
     html = (static / "index.html").read_text()
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # CSP forbids inline script
     assert " style=" not in html and "<style" not in html
-    for name in ("index.html", "app.js", "app.css", "sw.js"):
+    words = [f"i18n/{tag}.json" for tag in webapp.catalogues(static)]
+    for name in ("index.html", "app.js", "app.css", "sw.js", *words):
         text = (static / name).read_text()
         external = set(re.findall(r"https?://[^\s\"')]+", text))
         # The only address outside the origin is where quick exit goes.

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
 from survey_service.store.inspectors import InspectorStore
+
+if TYPE_CHECKING:
+    from survey_service.settings import Settings
 
 Outcome = Literal["accepted", "duplicate", "conflict"]
 
@@ -32,6 +35,8 @@ class NewResponse(msgspec.Struct, frozen=True):
     received: str
     answers: bytes
     content_hash: str
+    # The questionnaire language answered in (multilingual versions only); a quasi-identifier.
+    language: str | None = None
 
 
 class StoreUnavailable(RuntimeError):
@@ -45,7 +50,9 @@ class Store(InspectorStore, Protocol):
 
     async def published_versions(self) -> list[StoredVersion]: ...
 
-    async def publish_version(self, version: StoredVersion) -> None: ...
+    async def publish_version(self, version: StoredVersion) -> StoredVersion:
+        """Record a version unless one is already recorded; answers with the shared record."""
+        ...
 
     async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool: ...
 
@@ -64,7 +71,12 @@ class Store(InspectorStore, Protocol):
         ...
 
 
-def open_store(database_path: str, busy_timeout_ms: int = 5000) -> Store:
+def open_store(settings: Settings) -> Store:
+    """The backend the settings name: PostgreSQL when a database URL is set, else SQLite."""
+    if settings.database_url:
+        from survey_service.store.postgres import PostgresStore
+
+        return PostgresStore(settings.database_url, settings.database_pool_size)
     from survey_service.store.sqlite import SQLiteStore
 
-    return SQLiteStore(database_path, busy_timeout_ms=busy_timeout_ms)
+    return SQLiteStore(settings.database_path, busy_timeout_ms=settings.busy_timeout_ms)

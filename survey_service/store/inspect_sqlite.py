@@ -235,12 +235,12 @@ class InspectorSQLMixin:
             # and the order carries nothing about arrival (rule 3).
             order = " ORDER BY random()" if shuffle else ""
             cursor = conn.execute(
-                "SELECT version, received, batch, answers FROM responses"
+                "SELECT version, received, batch, answers, language FROM responses"
                 f" WHERE questionnaire = ? AND batch IN ({marks}){order}",
                 (questionnaire, *batches),
             )
             while chunk := cursor.fetchmany(2000):
-                for version, received, batch, answers in chunk:
-                    yield ReleasedRow(version, received, batch, bytes(answers))
+                for version, received, batch, answers, language in chunk:
+                    yield ReleasedRow(version, received, batch, bytes(answers), language)
         finally:
             conn.close()

@@ -47,6 +47,7 @@ class ReleasedRow(msgspec.Struct, array_like=True, frozen=True):
     received: str
     batch: int
     answers: bytes
+    language: str | None = None  # multilingual versions only; a quasi-identifier
 
 
 class InspectorStore(Protocol):

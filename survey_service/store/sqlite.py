@@ -101,12 +101,25 @@ class SQLiteStore(InspectorSQLMixin):
         )
         return [StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
-    async def publish_version(self, version: StoredVersion) -> None:
-        await self._execute_write(
-            "INSERT INTO questionnaire_versions (questionnaire, version, content, content_hash)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (version.questionnaire, version.version, version.content, version.content_hash),
-        )
+    async def publish_version(self, version: StoredVersion) -> StoredVersion:
+        async def run(conn: aiosqlite.Connection) -> StoredVersion:
+            await conn.execute(
+                "INSERT INTO questionnaire_versions"
+                " (questionnaire, version, content, content_hash)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (version.questionnaire, version.version, version.content, version.content_hash),
+            )
+            # The record as stored, whoever stored it first: the caller compares against it.
+            async with conn.execute(
+                "SELECT questionnaire, version, content, content_hash, retired"
+                " FROM questionnaire_versions WHERE questionnaire = ? AND version = ?",
+                (version.questionnaire, version.version),
+            ) as cursor:
+                r = await cursor.fetchone()
+            assert r is not None
+            return StoredVersion(r[0], r[1], bytes(r[2]), r[3], bool(r[4]))
+
+        return await self.write(run)
 
     async def set_retired(self, questionnaire: str, version: int, retired: bool) -> bool:
         changed = await self._execute_write(
@@ -342,6 +355,7 @@ def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Out
                     row.received,
                     row.answers,
                     row.content_hash,
+                    row.language,
                 )
             )
             outcomes.append("accepted")
@@ -349,8 +363,9 @@ def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Out
             outcomes.append("duplicate" if stored == row.content_hash else "conflict")
     if fresh:
         conn.executemany(
-            "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO responses"
+            " (id, questionnaire, version, received, answers, content_hash, language)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             fresh,
         ).close()
     conn.execute("COMMIT")
