@@ -284,20 +284,29 @@ def fuzz(ctx: Context, examples: int = 10_000) -> list[Row]:
 
 
 def export(ctx: Context) -> list[Row]:
+    """The inspectors' export (bench/export_bench.py): rows/s and memory growth."""
     from bench import export_bench
 
-    return [Row(f, v, t, verdict(ok)) for f, v, t, ok in export_bench.run()]
+    rows = int(os.environ.get("BENCH_EXPORT_ROWS", str(export_bench.ROWS)))
+    return [Row(f, v, t, verdict(ok)) for f, v, t, ok in export_bench.run(rows)]
 
 
 def postgres(ctx: Context) -> list[Row]:
+    """PostgreSQL ingest beside SQLite (bench/postgres_bench.py), where PostgreSQL exists."""
     from bench import postgres_bench
 
-    return [Row(f, str(v), t, verdict(ok)) for f, v, t, ok in postgres_bench.postgres_ingest()]
+    if postgres_bench.find_bin() is None:
+        return [Row("ingest on PostgreSQL", "n/a (PostgreSQL not installed)")]
+    seconds = max(3, WRK_SECONDS // 2)
+    return [
+        Row(f, f"{v:,}" if isinstance(v, float) else str(v), t, verdict(ok))
+        for f, v, t, ok in postgres_bench.postgres_ingest(seconds)
+    ]
 
 
 Bench = Callable[[Context], list[Row]]
 
-# The suite, in order.
+# The suite, in order. Another part of the service adds its own bench by appending here.
 BENCHES: list[Bench] = [
     single_ingest,
     uvicorn_comparison,

@@ -16,7 +16,15 @@ from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
 COMMANDS = (
-    "serve", "check", "retire", "purge", "inspectors", "export", "migrate", "backup", "restore"
+    "serve",
+    "check",
+    "retire",
+    "purge",
+    "inspectors",
+    "export",
+    "migrate",
+    "backup",
+    "restore",
 )
 
 
@@ -87,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
 def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service import backup
 
+    if conf.database_url:
+        print(
+            "error: backup and restore are for SQLite; on PostgreSQL use pg_dump", file=sys.stderr
+        )
+        return 1
+
     try:
         count = backup.backup(conf.database_path, args.path)
     except backup.BackupError as exc:
@@ -98,6 +112,12 @@ def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service import backup
+
+    if conf.database_url:
+        print(
+            "error: backup and restore are for SQLite; on PostgreSQL use pg_dump", file=sys.stderr
+        )
+        return 1
 
     try:
         count, kept = backup.restore(args.path, conf.database_path, force=args.force)

@@ -151,6 +151,24 @@ async def test_a_database_that_opens_read_only_is_503_and_recovers(settings, mon
         assert stored(settings) == 2
 
 
+async def test_a_write_job_whose_connection_vanished_does_not_stop_the_writer(settings):
+    # Found by the suite: the start-up checkpoint ran on a connection closed under it, its
+    # error escaped the job and ended the writer task, and every later POST waited forever.
+    async with serving(settings) as (app, client):
+        store = app.state.store
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201
+
+        async def vanish(conn: aiosqlite.Connection) -> None:
+            await conn.close()
+            await conn.execute("SELECT 1")
+
+        with pytest.raises(Exception):  # noqa: B017 - whatever it raises, it is reported
+            await store.write(vanish, transaction=False)
+        assert not store._writer_task.done()
+        assert (await client.post("/api/responses", json=response_body())).status_code == 201
+        assert stored(settings) == 2
+
+
 # -- a real small filesystem, where the machine lets us mount one (root in CI, skipped else) ---
 # (Remounting it read-only is refused while SQLite holds its files open for writing, so the
 # read-only case is the simulated one above.)

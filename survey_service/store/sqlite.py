@@ -213,8 +213,9 @@ class SQLiteStore(InspectorSQLMixin):
             if not job.future.done():
                 job.future.set_exception(_unavailable(exc))
             return
-        except BaseException as exc:  # a bug in the job: roll back, report it, keep writing
-            await self._rollback_quietly()
+        except Exception as exc:  # a bug in the job, or a connection gone: report, keep writing
+            log.error("a write failed: %s", _error_name(exc))
+            await self._recover(exc)
             if not job.future.done():
                 job.future.set_exception(exc)
             return
@@ -267,10 +268,6 @@ class SQLiteStore(InspectorSQLMixin):
         # hop and an event-loop wake-up each, which was most of a small group's time.
         outcomes: list[Outcome] = await conn._execute(_insert_group, conn._conn, rows)
         return outcomes
-
-    async def _rollback_quietly(self) -> None:
-        with contextlib.suppress(sqlite3.Error, StoreUnavailable):  # no transaction was open
-            await self._require_writer().execute("ROLLBACK")
 
     async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
         """Run fn(connection) on the single writer, in queue order, in its own transaction
