@@ -17,30 +17,8 @@ Row = tuple[str, float, str, bool]
 
 QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "questionnaires"
 
-# One fresh UUID per request, so every POST is a new response that must be committed.
-_SUBMIT_LUA = r"""
-math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-local hex = "0123456789abcdef"
-local function uuid4()
-  local t = {}
-  for i = 1, 32 do
-    local v = math.random(1, 16)
-    if i == 13 then v = 5 end
-    if i == 17 then v = math.random(9, 12) end
-    t[i] = hex:sub(v, v)
-  end
-  local s = table.concat(t)
-  return s:sub(1, 8) .. "-" .. s:sub(9, 12) .. "-" .. s:sub(13, 16) .. "-" ..
-    s:sub(17, 20) .. "-" .. s:sub(21, 32)
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  local body = '{"id":"' .. uuid4() ..
-    '","questionnaire":"every-type","version":1,"answers":{"fits":"yes"}}'
-  return wrk.format(nil, "/api/responses", nil, body)
-end
-"""
+# The same wrk script as the SQLite benches: one fresh UUID per request.
+SUBMIT_LUA = Path(__file__).resolve().parent / "submit.lua"
 
 
 def postgres_ingest(seconds: int = 10, connections: int = 64) -> list[Row]:
@@ -50,8 +28,7 @@ def postgres_ingest(seconds: int = 10, connections: int = 64) -> list[Row]:
         raise RuntimeError("PostgreSQL is not installed: run scripts/ensure-system-deps")
     with tempfile.TemporaryDirectory(prefix="survey-bench-") as tmp, ExitStack() as stack:
         folder = Path(tmp)
-        script = folder / "submit.lua"
-        script.write_text(_SUBMIT_LUA)
+        script = SUBMIT_LUA
         cluster = Cluster(bin_dir).start()
         stack.callback(cluster.stop)
 
