@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
@@ -16,14 +15,22 @@ SECURITY_HEADERS = {
 }
 
 
-def add_security_headers(message: Message, scope: Scope) -> None:
+_RAW = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
     """A `before_send` hook: unlike middleware, which Litestar runs only for a matched route,
-    it also reaches the router's own 404 and 405 answers."""
+    it also reaches the router's own 404 and 405 answers. Async on purpose: Litestar runs a
+    plain function hook in a worker thread, a thread hop for every message sent."""
     if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            if name not in headers:  # a route may set a stricter policy of its own
-                headers[name] = value
+        _add_missing(message)
+
+
+def _add_missing(message: Message) -> None:
+    headers = message.setdefault("headers", [])
+    present = {name.lower() for name, _ in headers}
+    # A route may set a stricter policy of its own: keep it.
+    headers.extend(pair for pair in _RAW if pair[0] not in present)
 
 
 class SecurityHeadersMiddleware:
@@ -39,10 +46,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
+                _add_missing(message)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

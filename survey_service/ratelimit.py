@@ -8,7 +8,7 @@ import ipaddress
 import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -113,11 +113,12 @@ def _group(address: str) -> str:
 
 def rate_limited(
     name: str,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A Litestar guard spending one token from the limiter `app.state.limiters[name]`; add it
     to a route with `guards=[rate_limited("respondent")]` (or "login")."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # Async although it never awaits: Litestar runs a plain function guard in a worker thread.
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         limiters: dict[str, RateLimiter] = connection.app.state.limiters
         limiter = limiters[name]
         hops: int = connection.app.state.settings.trusted_proxy_hops
