@@ -83,23 +83,25 @@ class Intake:
     def _replay(self, submission: Submission, stored_hash: str) -> Result:
         """An id we hold already: the same content is a duplicate, anything else a conflict,
         even when its version was retired since. The stored response is kept either way."""
-        q = self.registry.get(submission.questionnaire, submission.version)
-        if q is not None:
-            answers, errors = responses.check_answers(q, submission.answers, self.screen)
+        rules = self.registry.rules(submission.questionnaire, submission.version)
+        if rules is not None:
+            q = rules.questionnaire
+            answers, errors = responses.check_answers(rules, submission.answers, self.screen)
             digest = responses.content_hash(q.id, q.version, answers, submission.language)
             if not errors and digest == stored_hash:
                 return Result(submission.id, "duplicate")
         return Result(submission.id, "conflict", _conflict_errors("conflict"))
 
     def _prepare(self, s: Submission) -> tuple[NewResponse | None, list[FieldError]]:
-        q = self.registry.get(s.questionnaire, s.version)
-        if q is None:
+        rules = self.registry.rules(s.questionnaire, s.version)
+        if rules is None:
             if not self.registry.knows(s.questionnaire):
                 return None, [FieldError("questionnaire", "is not a known questionnaire")]
             return None, [FieldError("version", "is not a published version")]
+        q = rules.questionnaire
         if self.registry.is_retired(q.id, q.version):
             return None, [FieldError("version", "is retired and takes no new answers")]
-        answers, errors = responses.check_answers(q, s.answers, self.screen)
+        answers, errors = responses.check_answers(rules, s.answers, self.screen)
         errors = responses.check_language(q, s.language) + errors
         if errors:
             return None, errors

@@ -18,6 +18,7 @@ from survey_service.questionnaires import (
     decode_canonical,
     load_dir,
 )
+from survey_service.responses import Rules
 from survey_service.store import Store, StoredVersion
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Registry:
 
     def __init__(self, versions: Iterable[Questionnaire], retired: Iterable[Key] = ()):
         self._versions: dict[Key, Questionnaire] = {(q.id, q.version): q for q in versions}
+        self._rules = {key: Rules(q) for key, q in self._versions.items()}
         self._retired: set[Key] = set()
         self._json: dict[Key, bytes] = {}
         self.set_retired(retired)
@@ -44,6 +46,10 @@ class Registry:
 
     def get(self, questionnaire: str, version: int) -> Questionnaire | None:
         return self._versions.get((questionnaire, version))
+
+    def rules(self, questionnaire: str, version: int) -> Rules | None:
+        """The version's answer rules, worked out once at load."""
+        return self._rules.get((questionnaire, version))
 
     def knows(self, questionnaire: str) -> bool:
         return any(qid == questionnaire for qid, _ in self._versions)

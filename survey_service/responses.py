@@ -51,30 +51,46 @@ def decode_submission(raw: Any) -> tuple[Submission | None, list[FieldError]]:
     return submission, []
 
 
+class Rules:
+    """One version's answer rules worked out once (the Registry keeps one per version), so
+    checking a response is dictionary lookups, not a walk over the definition."""
+
+    __slots__ = ("codes", "ordered_codes", "questionnaire", "questions", "required", "show_if")
+
+    def __init__(self, questionnaire: Questionnaire):
+        self.questionnaire = questionnaire
+        self.questions: dict[str, Question] = {q.id: q for q in questionnaire.questions()}
+        self.ordered_codes = {qid: tuple(q.codes()) for qid, q in self.questions.items()}
+        self.codes = {qid: frozenset(codes) for qid, codes in self.ordered_codes.items()}
+        self.required = tuple(q for q in self.questions.values() if q.required)
+        self.show_if = tuple(q for q in self.questions.values() if q.show_if is not None)
+
+
 def check_answers(
-    questionnaire: Questionnaire, answers: Mapping[str, Any], screen: Screen = _identity
+    questionnaire: Questionnaire | Rules, answers: Mapping[str, Any], screen: Screen = _identity
 ) -> tuple[dict[str, Answer], list[FieldError]]:
     """The canonical answers (question order, unanswered and hidden ones dropped) or errors."""
-    questions = questionnaire.question_map()
+    rules = questionnaire if isinstance(questionnaire, Rules) else Rules(questionnaire)
+    questions = rules.questions
     errors = [
         FieldError(_answer_field(key), "is not a question of this questionnaire")
         for key in answers
         if key not in questions
     ]
     clean: dict[str, Answer] = {}
-    for question in questionnaire.questions():
-        if question.id not in answers:
+    for qid, question in questions.items():
+        if qid not in answers:
             continue
-        value, problem = _check_value(question, answers[question.id], screen)
+        value, problem = _check_value(rules, question, answers[qid], screen)
         if problem:
-            errors.append(FieldError(_answer_field(question.id), problem))
+            errors.append(FieldError(_answer_field(qid), problem))
         elif value is not None:
-            clean[question.id] = value
-    _drop_hidden(questionnaire, clean)
+            clean[qid] = value
+    _drop_hidden(rules, clean)
     errors.extend(
         FieldError(_answer_field(q.id), "is required")
-        for q in questionnaire.questions()
-        if q.required and q.id not in clean and is_shown(q, clean)
+        for q in rules.required
+        if q.id not in clean and is_shown(q, clean)
     )
     if not clean and not errors:
         errors.append(FieldError("answers", "holds no answers: answer at least one question"))
@@ -119,24 +135,26 @@ def content_hash(
     return hashlib.sha256(canonical).hexdigest()
 
 
-def _drop_hidden(questionnaire: Questionnaire, clean: dict[str, Answer]) -> None:
+def _drop_hidden(rules: Rules, clean: dict[str, Answer]) -> None:
     # In order, so a question hidden by a hidden question is hidden too.
-    for question in questionnaire.questions():
+    for question in rules.show_if:
         if question.id in clean and not is_shown(question, clean):
             del clean[question.id]
 
 
-def _check_value(question: Question, value: Any, screen: Screen) -> tuple[Answer | None, str]:
+def _check_value(
+    rules: Rules, question: Question, value: Any, screen: Screen
+) -> tuple[Answer | None, str]:
     """(canonical value or None when not answered, problem or '')."""
     if value is None:
         return None, ""
     kind = question.type
     if kind == "single_choice":
-        if not isinstance(value, str) or value not in question.codes():
+        if not isinstance(value, str) or value not in rules.codes[question.id]:
             return None, "must be the code of one of the choices"
         return value, ""
     if kind == "multiple_choice":
-        return _check_multiple(question, value)
+        return _check_multiple(rules, question.id, value)
     if kind in ("scale", "number"):
         # bool is an int subclass and 3.0 is a float: both are refused, as is "3".
         if type(value) is not int:
@@ -148,10 +166,10 @@ def _check_value(question: Question, value: Any, screen: Screen) -> tuple[Answer
     return _check_text(kind, value, screen)
 
 
-def _check_multiple(question: Question, value: Any) -> tuple[Answer | None, str]:
+def _check_multiple(rules: Rules, qid: str, value: Any) -> tuple[Answer | None, str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None, "must be a list of choice codes"
-    codes = question.codes()
+    codes = rules.codes[qid]
     if any(v not in codes for v in value):
         return None, "holds a code that is not one of the choices"
     if len(set(value)) != len(value):
@@ -159,7 +177,7 @@ def _check_multiple(question: Question, value: Any) -> tuple[Answer | None, str]
     if not value:
         return None, ""
     chosen = set(value)
-    return [c for c in codes if c in chosen], ""
+    return [c for c in rules.ordered_codes[qid] if c in chosen], ""
 
 
 def _check_text(kind: str, value: Any, screen: Screen) -> tuple[Answer | None, str]:

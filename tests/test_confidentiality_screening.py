@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from survey_service.confidentiality import screening
 from survey_service.confidentiality.screening import (
     HELPLINES,
     KINDS,
@@ -167,3 +168,24 @@ def test_screening_is_idempotent_and_never_raises(text: str):
 @given(st.sampled_from([t for t, e in CASES if t != e]), st.text(alphabet=" ,;!?", max_size=3))
 def test_personal_data_is_gone_after_screening(text: str, padding: str):
     assert looks_personal(screen(padding + text + padding)) == []
+
+
+# Digits from other scripts (Arabic-Indic, fullwidth) that people's keyboards produce.
+OTHER_DIGITS = st.sampled_from(
+    ["\u0660\u0667\u0667\u0660\u0660 \u0669\u0660\u0660", "\uff10\uff17\uff17\uff10\uff10"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), MIXED, OTHER_DIGITS))
+def test_skipping_finders_that_cannot_match_never_hides_a_match(text: str):
+    # Screening skips a finder when the text lacks what it needs (an @, a dot, a digit); run
+    # with every finder and the result must be the same.
+    everything = list(screening._FINDERS)
+    original = screening._possible
+    try:
+        screening._possible = lambda _text: everything  # type: ignore[assignment]
+        expected = screen(text)
+    finally:
+        screening._possible = original  # type: ignore[assignment]
+    assert screen(text) == expected

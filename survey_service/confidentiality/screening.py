@@ -69,6 +69,7 @@ _URL = re.compile(
     re.I,
 )
 _HANDLE = re.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{0,28}[a-z0-9_])?)(?![\w@])", re.I)
+_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"\d{1,2}(?:[:.]\d\d)?(?:am|pm)?", re.I)  # "@5pm" is a time, not a handle
 _NHS = re.compile(r"(?<![\w/.-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w/-])")
 _NI = re.compile(
@@ -148,9 +149,23 @@ def looks_personal(text: str) -> list[str]:
 
 def _find_all(text: str) -> list[Span]:
     spans: list[Span] = []
-    for kind, finder in _FINDERS.items():
-        spans.extend((start, end, kind) for start, end in finder(text))
+    for kind in _possible(text):
+        spans.extend((start, end, kind) for start, end in _FINDERS[kind](text))
     return spans
+
+
+def _possible(text: str) -> list[str]:
+    """The kinds that could match at all: every finder needs an @, a dot or colon, or a digit
+    (any script's: the patterns' \\d and libphonenumber read them all). Most answers have no
+    digit, and this skips the phone matcher, the costliest finder, for them."""
+    kinds = []
+    if "@" in text:
+        kinds += ["email", "handle"]
+    if "." in text or ":" in text:
+        kinds.append("url")
+    if _DIGIT.search(text):
+        kinds += ["nhs-number", "ni-number", "phone", "postcode", "date"]
+    return kinds
 
 
 def _choose(spans: list[Span]) -> list[Span]:
