@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     # No third-party scripts, fonts or trackers; no framing.
@@ -26,11 +26,12 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         _add_missing(message)
 
 
-def _add_missing(message: Message) -> None:
-    headers = message.setdefault("headers", [])
+def _add_missing(message: HTTPResponseStartEvent) -> None:
+    headers = list(message.get("headers", ()))
     present = {name.lower() for name, _ in headers}
     # A route may set a stricter policy of its own: keep it.
     headers.extend(pair for pair in _RAW if pair[0] not in present)
+    message["headers"] = headers
 
 
 class SecurityHeadersMiddleware:
