@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -9,11 +10,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 
-from survey_service import limits
+from survey_service import limits, responses
 from survey_service.errors import one_error
 from survey_service.intake import Intake, Result
 from survey_service.ratelimit import rate_limited
 from survey_service.registry import Registry
+from survey_service.responses import Submission
 
 JSON = "application/json"
 _STATUS = {"accepted": 201, "duplicate": 200, "conflict": 409, "rejected": 422}
@@ -56,18 +58,30 @@ def _definition(registry: Registry, questionnaire: str, version: int) -> Respons
     return Response(body, media_type=JSON)
 
 
-async def _decode(
+async def _read(
     request: Request[Any, Any, Any], limit: int
-) -> tuple[Any, Response[bytes] | None]:
+) -> tuple[bytes, Response[bytes] | None]:
     if request.content_type[0] != JSON:
-        return None, one_error(415, "body", "send JSON with Content-Type: application/json")
+        return b"", one_error(415, "body", "send JSON with Content-Type: application/json")
     settings = request.app.state.settings
     try:
-        body = await limits.read_body(request, limit, settings.request_timeout_seconds)
+        return await limits.read_body(request, limit, settings.request_timeout_seconds), None
     except limits.BodyTooLarge:
-        return None, one_error(413, "body", f"is larger than {limit} bytes")
+        return b"", one_error(413, "body", f"is larger than {limit} bytes")
     except limits.BodyTooSlow:
-        return None, one_error(408, "body", "took too long to arrive; send it again")
+        return b"", one_error(408, "body", "took too long to arrive; send it again")
+
+
+def _well_formed(body: bytes, settings: Any, batch: bool) -> Sequence[Submission] | None:
+    # Only where the depth limit allows what a well-formed body nests, so a stricter
+    # SURVEY_MAX_JSON_DEPTH still refuses exactly what it did.
+    if settings.max_json_depth < responses.WELL_FORMED_DEPTH[batch]:
+        return None
+    return responses.decode_well_formed(body, batch)
+
+
+def _decode(body: bytes, settings: Any) -> tuple[Any, Response[bytes] | None]:
+    """The careful path: depth, then generic JSON, so each problem gets its own answer."""
     if limits.too_deep(body, settings.max_json_depth):
         return None, one_error(400, "body", f"nests deeper than {settings.max_json_depth} levels")
     try:
@@ -83,11 +97,17 @@ async def _decode(
     guards=[rate_limited("respondent")],
 )
 async def submit_response(request: Request[Any, Any, State], state: State) -> Response[bytes]:
-    data, problem = await _decode(request, state.settings.max_body_bytes)
+    body, problem = await _read(request, state.settings.max_body_bytes)
     if problem:
         return problem
+    items: Sequence[Any] | None = _well_formed(body, state.settings, batch=False)
+    if items is None:
+        data, problem = _decode(body, state.settings)
+        if problem:
+            return problem
+        items = [data]
     intake: Intake = state.intake
-    (result,) = await intake.submit([data])
+    (result,) = await intake.submit(items)
     if result.status in ("accepted", "duplicate"):
         return _json({"id": result.id, "status": result.status}, _STATUS[result.status])
     return _json({"errors": result.errors}, _STATUS[result.status])
@@ -100,18 +120,23 @@ async def submit_response(request: Request[Any, Any, State], state: State) -> Re
     guards=[rate_limited("respondent")],
 )
 async def submit_batch(request: Request[Any, Any, State], state: State) -> Response[bytes]:
-    data, problem = await _decode(request, state.settings.max_batch_body_bytes)
+    body, problem = await _read(request, state.settings.max_batch_body_bytes)
     if problem:
         return problem
-    try:
-        batch = msgspec.convert(data, BatchBody)
-    except msgspec.ValidationError:
-        return one_error(422, "responses", "send an object with a list of responses")
+    items: Sequence[Any] | None = _well_formed(body, state.settings, batch=True)
+    if items is None:
+        data, problem = _decode(body, state.settings)
+        if problem:
+            return problem
+        try:
+            items = msgspec.convert(data, BatchBody).responses
+        except msgspec.ValidationError:
+            return one_error(422, "responses", "send an object with a list of responses")
     limit = state.settings.max_batch_items
-    if not 1 <= len(batch.responses) <= limit:
+    if not 1 <= len(items) <= limit:
         return one_error(422, "responses", f"must hold from 1 to {limit} responses")
     intake: Intake = state.intake
-    results: list[Result] = await intake.submit(batch.responses)
+    results: list[Result] = await intake.submit(items)
     return _json({"results": results})
 
 

@@ -124,5 +124,7 @@ def _conflict_errors(outcome: str) -> list[FieldError]:
 
 
 def _raw_id(raw: Any) -> str | None:
+    if isinstance(raw, Submission):
+        raw = {"id": raw.id}
     value = raw.get("id") if isinstance(raw, dict) else None
     return value if isinstance(value, str) and len(value) <= 64 else None

@@ -188,3 +188,16 @@ async def test_login_attempts_have_their_own_limit(settings):
         assert statuses[:2] != [429, 429] and statuses[2] == 429
         # Respondents are not slowed by someone guessing passwords from the same address.
         assert (await client.post("/api/responses", json=response_body())).status_code == 201
+
+
+async def test_a_stricter_depth_limit_still_refuses_a_well_formed_batch(settings):
+    # A batch holding a multiple-choice answer nests 5 deep; the typed fast path must not
+    # let it past a limit of 4.
+    strict = msgspec.structs.replace(settings, max_json_depth=4)
+    body = {"responses": [response_body(helped=["gp"])]}
+    async with AsyncTestClient(create_app(strict)) as client:
+        refused = await client.post("/api/responses/batch", json=body)
+        single = await client.post("/api/responses", json=response_body(helped=["gp"]))
+    assert refused.status_code == 400
+    assert error_shape(refused) == ["body"]
+    assert single.status_code == 201

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survey_service import responses
 from survey_service.questionnaires import load_dir
@@ -130,3 +133,46 @@ def test_the_content_hash_ignores_key_order():
     b = responses.content_hash("q", 1, {"b": ["x", "y"], "a": 1})
     assert a == b
     assert a != responses.content_hash("q", 2, {"a": 1, "b": ["x", "y"]})
+
+
+ANSWER_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.lists(st.one_of(st.text(max_size=4), st.integers()), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+SUBMISSIONS = st.fixed_dictionaries(
+    {
+        "id": st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper()), st.text()),
+        "questionnaire": st.sampled_from(["every-type", "staff"]),
+        "version": st.one_of(st.integers(0, 2), st.text(max_size=2)),
+        "answers": st.dictionaries(
+            st.sampled_from(["fits", "helped", "trust", "x"]), ANSWER_VALUES
+        ),
+    },
+    optional={"language": st.one_of(st.none(), st.text(max_size=3)), "extra": st.integers()},
+)
+
+
+def _careful(body: bytes, batch: bool) -> list[Any]:
+    """What the API did before the fast path: generic decode, then each item on its own."""
+    data = msgspec.json.decode(body)
+    items = data["responses"] if batch else [data]
+    return [responses.decode_submission(item) for item in items]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SUBMISSIONS, min_size=1, max_size=3), st.booleans())
+def test_the_typed_fast_path_agrees_with_the_careful_one(items, batch):
+    # Whenever the one-pass typed decode takes a body, each item must come out exactly as
+    # the generic decode and per-item conversion would have made it.
+    body = msgspec.json.encode({"responses": items} if batch else items[0])
+    fast = responses.decode_well_formed(body, batch)
+    if fast is None:
+        return
+    # Compared as plain data: the fast path's items are a subclass of Submission.
+    got = msgspec.to_builtins([responses.decode_submission(s) for s in fast])
+    assert got == msgspec.to_builtins(_careful(body, batch))
