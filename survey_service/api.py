@@ -10,10 +10,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
 
-from survey_service import limits, responses
+from survey_service import limits, ratelimit, responses
 from survey_service.errors import one_error
 from survey_service.intake import Intake, Result
-from survey_service.ratelimit import rate_limited
 from survey_service.registry import Registry
 from survey_service.responses import Submission
 
@@ -90,13 +89,10 @@ def _decode(body: bytes, settings: Any) -> tuple[Any, Response[bytes] | None]:
         return None, one_error(400, "body", "is not valid JSON")
 
 
-@post(
-    "/api/responses",
-    status_code=201,
-    request_max_body_size=None,
-    guards=[rate_limited("respondent")],
-)
-async def submit_response(request: Request[Any, Any, State], state: State) -> Response[bytes]:
+@post("/api/responses", status_code=201, request_max_body_size=None)
+async def submit_response(request: Request[Any, Any, State]) -> Response[bytes]:
+    state = request.app.state
+    ratelimit.spend(request, "respondent")
     body, problem = await _read(request, state.settings.max_body_bytes)
     if problem:
         return problem
@@ -113,13 +109,10 @@ async def submit_response(request: Request[Any, Any, State], state: State) -> Re
     return _json({"errors": result.errors}, _STATUS[result.status])
 
 
-@post(
-    "/api/responses/batch",
-    status_code=200,
-    request_max_body_size=None,
-    guards=[rate_limited("respondent")],
-)
-async def submit_batch(request: Request[Any, Any, State], state: State) -> Response[bytes]:
+@post("/api/responses/batch", status_code=200, request_max_body_size=None)
+async def submit_batch(request: Request[Any, Any, State]) -> Response[bytes]:
+    state = request.app.state
+    ratelimit.spend(request, "respondent")
     body, problem = await _read(request, state.settings.max_batch_body_bytes)
     if problem:
         return problem

@@ -111,23 +111,29 @@ def _group(address: str) -> str:
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
+def spend(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> None:
+    """Spend one token from the limiter `app.state.limiters[name]` for this client, or raise
+    TooManyRequests (429 with Retry-After) when none is left."""
+    limiters: dict[str, RateLimiter] = connection.app.state.limiters
+    hops: int = connection.app.state.settings.trusted_proxy_hops
+    wait = limiters[name].take(client_address(connection.scope, hops))
+    if wait > 0:
+        raise TooManyRequests(
+            detail="too many requests from this network; nothing was saved, try again soon",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+
+
 def rate_limited(
     name: str,
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
-    """A Litestar guard spending one token from the limiter `app.state.limiters[name]`; add it
-    to a route with `guards=[rate_limited("respondent")]` (or "login")."""
+    """A Litestar guard that spends a token; add it to a route with
+    `guards=[rate_limited("login")]`. The respondent routes call spend() themselves: Litestar
+    copies the route handler for every guard call, a cost on the busiest route."""
 
     # Async although it never awaits: Litestar runs a plain function guard in a worker thread.
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        limiters: dict[str, RateLimiter] = connection.app.state.limiters
-        limiter = limiters[name]
-        hops: int = connection.app.state.settings.trusted_proxy_hops
-        wait = limiter.take(client_address(connection.scope, hops))
-        if wait > 0:
-            raise TooManyRequests(
-                detail="too many requests from this network; nothing was saved, try again soon",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+        spend(connection, name)
 
     return guard
 

@@ -20,6 +20,7 @@ from survey_service.store.inspect_sqlite import InspectorSQLMixin
 log = logging.getLogger(__name__)
 
 READERS = 2
+WRITER_CACHE_KIB = 64 * 1024
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
 _PRAGMAS = (
@@ -326,6 +327,11 @@ async def _connect(
             await cursor.fetchall()
     if readonly:
         await conn.execute("PRAGMA query_only=ON")
+    else:
+        # Responses are keyed by random ids, so each insert lands on a random page: with
+        # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a
+        # few hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
+        await conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
     return conn
 
 
