@@ -114,9 +114,11 @@ def _group(address: str) -> str:
 def spend(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> None:
     """Spend one token from the limiter `app.state.limiters[name]` for this client, or raise
     TooManyRequests (429 with Retry-After) when none is left."""
-    limiters: dict[str, RateLimiter] = connection.app.state.limiters
+    limiter: RateLimiter = connection.app.state.limiters[name]
+    if not limiter.enabled:
+        return  # and the address is never even parsed
     hops: int = connection.app.state.settings.trusted_proxy_hops
-    wait = limiters[name].take(client_address(connection.scope, hops))
+    wait = limiter.take(client_address(connection.scope, hops))
     if wait > 0:
         raise TooManyRequests(
             detail="too many requests from this network; nothing was saved, try again soon",
