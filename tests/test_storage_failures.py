@@ -68,7 +68,10 @@ async def test_database_full_is_503_and_recovers(settings):
             async with conn.execute("PRAGMA page_count") as cursor:
                 row = await cursor.fetchone()
             assert row is not None
-            await conn.execute(f"PRAGMA max_page_count={row[0] + 2}")
+            # Read and closed: a statement left open on the writer would make the start-up
+            # purge's checkpoint fail, and the failure drops this connection and its limit.
+            async with conn.execute(f"PRAGMA max_page_count={row[0] + 2}") as cursor:
+                await cursor.fetchall()
 
         await store.write(limit_size, transaction=False)
         accepted, refused = await post_until_unavailable(client)

@@ -281,8 +281,10 @@ class SQLiteStore(InspectorSQLMixin):
 
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
         async def run(conn: aiosqlite.Connection) -> int:
-            cursor = await conn.execute(sql, params)
-            return cursor.rowcount
+            # Closed here, not whenever the cursor is collected: an open statement on the
+            # writer makes a later checkpoint fail with "database table is locked".
+            async with conn.execute(sql, params) as cursor:
+                return cursor.rowcount
 
         return await self.write(run)
 
