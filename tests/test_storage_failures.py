@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -87,8 +88,11 @@ async def test_database_locked_beyond_busy_timeout_is_503_and_recovers(settings)
     conf = msgspec.structs.replace(settings, busy_timeout_ms=100)
     async with serving(conf) as (_, client):
         assert (await client.post("/api/responses", json=response_body())).status_code == 201
-        other = sqlite3.connect(conf.database_path, isolation_level=None)
-        other.execute("BEGIN EXCLUSIVE")  # another process holding the write lock
+        other = sqlite3.connect(conf.database_path, isolation_level=None, check_same_thread=False)
+        # Another process holding the write lock. Taken off the event loop, as another
+        # process would be: blocking the loop here would stall a write the service has in
+        # flight (the start-up purge) while this waits for that write's lock.
+        await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
         try:
             assert_unavailable(await client.post("/api/responses", json=response_body()))
             batch = {"responses": [response_body(), response_body()]}
