@@ -14,6 +14,7 @@ from pathlib import Path
 import msgspec
 
 from survey_service import disclosure, export
+from survey_service.combo_counts import combo_counts
 from survey_service.export import LANGUAGE, LANGUAGE_KEY, Format, Layout, Options
 from survey_service.questionnaires import Questionnaire
 from survey_service.store import Store
@@ -84,9 +85,9 @@ def _k_pass(
     """First pass: how many released rows share each quasi-identifier combination (rule 7)."""
     if not layout.quasi_identifiers:
         return {}, 0
-    counts: Counter[disclosure.Combo] = Counter()
-    for row in store.iter_released(questionnaire, numbers, shuffle=False):
-        counts[layout.combo(layout.answers_of(row))] += 1
+    language = LANGUAGE_KEY if layout.multilingual else None
+    rows = store.iter_released(questionnaire, numbers, shuffle=False)
+    counts = combo_counts(layout.quasi_identifiers, language, rows)
     if not layout.multilingual:
         return disclosure.k_anonymous(counts, layout.quasi_identifiers, k)
     return _k_with_language(counts, layout.quasi_identifiers, k)

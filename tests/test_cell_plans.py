@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -13,11 +15,13 @@ from inspect_support import FIXTURES
 
 from survey_service import export
 from survey_service.cell_plans import csv_lines, csv_text
+from survey_service.combo_counts import combo_counts
 from survey_service.questionnaires import load_file
 from survey_service.store.inspectors import ReleasedRow
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
+MULTILINGUAL = load_file(Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml")
 AWKWARD = ["", " ", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "crlf\r\n", "tab\t", "=1+1"]
 AWKWARD += ["é ü", "'quoted'", ",", '"', "\x00nul", "  spaced  ", "semi;colon"]
 
@@ -53,3 +57,21 @@ def test_csv_export_matches_csv_writer_on_the_safe_cell_values():
         got = b"".join(export.csv_chunks(layout, rows, options)).decode("utf-8")
         cells = [layout.cells(r, layout.answers_of(r), codes, True) for r in rows]
         assert got == export.BOM + _writer([layout.names, *cells])
+
+
+def test_combinations_are_counted_as_layout_combo_makes_them():
+    rng = random.Random(3)
+    for q, language in ((V2, None), (MULTILINGUAL, export.LANGUAGE_KEY)):
+        layout = export.Layout([q])
+        qis = layout.quasi_identifiers
+        rows = []
+        for _ in range(200):
+            answers = {
+                qid: rng.choice([*layout.info[qid].labels, None])
+                for qid in qis
+                if qid != export.LANGUAGE_KEY and rng.random() < 0.8
+            }
+            answers["other"] = "ignored"
+            rows.append(_row(1, rng.choice(["pl", "ar", None]), **answers))
+        expected = Counter(layout.combo(layout.answers_of(r)) for r in rows)
+        assert combo_counts(qis, language, rows) == expected
