@@ -16,6 +16,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from survey_service.export import Layout
+    from survey_service.questionnaires import Question
 
 Cell = str | int | None
 # "values": cells as they are; "safe values": the same with free text defused for Excel;
@@ -28,6 +29,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _QUOTE_WHEN = re.compile('[,"\r\n]')
 
 CHOICE, MULTI, PLAIN, RENDERED = range(4)
+_MAX_PRERENDERED = 1000
 
 
 def defuse(value: Any) -> Any:
@@ -62,12 +64,19 @@ class Labels(dict[Any, Any]):
         return value if self.render is None else self.render(value)
 
 
+class Rendered(dict[Any, str]):
+    """Values rendered as CSV text once each: for cells taking few values (dates, batches)."""
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = csv_text(value)
+        return text
+
+
 class CellPlan(msgspec.Struct, frozen=True):
     template: list[Any]  # a row of blanks, with the meta columns to overwrite
     steps: dict[str, tuple[int, Any, Any]]  # question id -> (kind, where, what)
     one: Any  # a ticked multiple-choice column
     version: Any  # the questionnaire_version cell
-    render: Callable[[Any], Any] | None  # for meta cells; None keeps them as they are
 
 
 def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPlan:
@@ -86,6 +95,8 @@ def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPl
             if text:
                 labels = {code: csv_text(label) for code, label in labels.items()}
             steps[qid] = (CHOICE, index[qid], Labels(labels, render))
+        elif question.type in ("scale", "number") and text:
+            steps[qid] = (CHOICE, index[qid], Labels(_numbers(question), csv_text))
         elif question.is_free_text and style != "values":
             steps[qid] = (RENDERED, index[qid], _safe_csv_text if text else defuse)
         elif text:
@@ -93,7 +104,16 @@ def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPl
         else:
             steps[qid] = (PLAIN, index[qid], None)
     template = [blank] * len(layout.columns)
-    return CellPlan(template, steps, "1" if text else 1, str(version) if text else version, render)
+    return CellPlan(template, steps, "1" if text else 1, str(version) if text else version)
+
+
+def _numbers(question: Question) -> dict[int, str]:
+    """A scale's (or a short number range's) cells pre-rendered; intake only takes whole
+    numbers within the range, so every answer is a hit; anything else is rendered as met."""
+    low, high = question.min, question.max
+    if low is None or high is None or high - low > _MAX_PRERENDERED:
+        return {}
+    return {n: str(n) for n in range(low, high + 1)}
 
 
 def _multi_step(
@@ -113,14 +133,11 @@ def _multi_step(
     return (MULTI, slice(start, start + len(where)), (cleared, spots))
 
 
-def fill(plan: CellPlan, batch: int, received: str, answers: dict[str, Any]) -> list[Any]:
-    """The row's cells in column order; the language cell, when there is one, is the caller's."""
+def fill(plan: CellPlan, batch: Any, received: Any, answers: dict[str, Any]) -> list[Any]:
+    """The row's cells in column order, its batch and date cells as given (rendered already);
+    the language cell, when there is one, is the caller's."""
     out = plan.template.copy()
-    render = plan.render
-    if render is None:
-        out[0], out[1], out[2] = batch, plan.version, received
-    else:
-        out[0], out[1], out[2] = str(batch), plan.version, render(received)
+    out[0], out[1], out[2] = batch, plan.version, received
     steps = plan.steps
     for qid, value in answers.items():
         step = steps.get(qid)

@@ -15,7 +15,16 @@ from typing import Any, Literal
 import msgspec
 import xlsxwriter
 
-from survey_service.cell_plans import Cell, CellPlan, Style, csv_lines, csv_text, fill, make_plan
+from survey_service.cell_plans import (
+    Cell,
+    CellPlan,
+    Rendered,
+    Style,
+    csv_lines,
+    csv_text,
+    fill,
+    make_plan,
+)
 from survey_service.disclosure import BLANK, Combo
 from survey_service.questionnaires import Question, Questionnaire
 from survey_service.store.inspectors import ReleasedRow
@@ -133,17 +142,22 @@ class Layout:
     ) -> Callable[[ReleasedRow, dict[str, Any]], list[Any]]:
         """Rows -> cells with the plan of each row's version, made on first use."""
         plans: dict[int, CellPlan] = {}
-        language = csv_text if style == "csv" else None
+        text = style == "csv"
+        # Batches and dates take few values: rendered once each, not once a row.
+        batches, dates = Rendered(), Rendered()
 
         def build(row: ReleasedRow, answers: dict[str, Any]) -> list[Any]:
             plan = plans.get(row.version)
             if plan is None:
                 plan = plans[row.version] = make_plan(self, row.version, codes, style)
-            out = fill(plan, row.batch, row.received, answers)
+            if text:
+                out = fill(plan, batches[row.batch], dates[row.received], answers)
+            else:
+                out = fill(plan, row.batch, row.received, answers)
             if self.multilingual:
                 # Whatever k-anonymity decided ("[c]" for a language too few share).
                 shown = answers.get(LANGUAGE_KEY)
-                out[3] = shown if language is None else language(shown)
+                out[3] = csv_text(shown) if text else shown
             return out
 
         return build
