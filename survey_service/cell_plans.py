@@ -91,10 +91,7 @@ def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPl
         if question.type == "multiple_choice":
             steps[qid] = _multi_step(layout, version, qid, index, text)
         elif question.choices is not None:
-            labels = {code: code for code in info.labels} if codes else dict(info.labels)
-            if text:
-                labels = {code: csv_text(label) for code, label in labels.items()}
-            steps[qid] = (CHOICE, index[qid], Labels(labels, render))
+            steps[qid] = (CHOICE, index[qid], _labels(info.labels, codes, render))
         elif question.type in ("scale", "number") and text:
             steps[qid] = (CHOICE, index[qid], Labels(_numbers(question), csv_text))
         elif question.is_free_text and style != "values":
@@ -105,6 +102,13 @@ def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPl
             steps[qid] = (PLAIN, index[qid], None)
     template = [blank] * len(layout.columns)
     return CellPlan(template, steps, "1" if text else 1, str(version) if text else version)
+
+
+def _labels(labels: dict[str, str], codes: bool, render: Callable[[Any], Any] | None) -> Labels:
+    shown = {code: code for code in labels} if codes else labels
+    if render is not None:
+        shown = {code: render(label) for code, label in shown.items()}
+    return Labels(shown, render)
 
 
 def _numbers(question: Question) -> dict[int, str]:
@@ -124,8 +128,8 @@ def _multi_step(
     offered = layout.version_codes(version, qid)
     where = [index[f"{qid}.{code}"] for code in layout.info[qid].labels]
     start = min(where)
-    zero, blank = ("0", "") if text else (0, None)
-    cleared = [blank] * len(where)
+    zero: Cell = "0" if text else 0
+    cleared: list[Cell] = ["" if text else None] * len(where)
     spots: dict[str, int] = {}
     for code in offered:
         spots[code] = index[f"{qid}.{code}"]
