@@ -9,7 +9,7 @@ here as csv.writer quotes, so the CSV export joins rows itself at a fraction of 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
@@ -162,8 +162,3 @@ def fill(plan: CellPlan, batch: Any, received: Any, answers: dict[str, Any]) -> 
         else:
             out[where] = what(value)
     return out
-
-
-def csv_lines(rows: Sequence[list[str]]) -> str:
-    """Rows of CSV text cells as csv.writer would write them, each ending in CRLF."""
-    return "".join([",".join(cells) + "\r\n" for cells in rows])
