@@ -81,27 +81,33 @@ class CellPlan(msgspec.Struct, frozen=True):
 
 def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPlan:
     text = style == "csv"
-    render = csv_text if text else None
-    blank = "" if text else None
     index = {c.name: i for i, c in enumerate(layout.columns)}
-    steps: dict[str, tuple[int, Any, Any]] = {}
-    for qid in layout.version_questions(version):
-        info = layout.info[qid]
-        question = info.question
-        if question.type == "multiple_choice":
-            steps[qid] = _multi_step(layout, version, qid, index, text)
-        elif question.choices is not None:
-            steps[qid] = (CHOICE, index[qid], _labels(info.labels, codes, render))
-        elif question.type in ("scale", "number") and text:
-            steps[qid] = (CHOICE, index[qid], Labels(_numbers(question), csv_text))
-        elif question.is_free_text and style != "values":
-            steps[qid] = (RENDERED, index[qid], _safe_csv_text if text else defuse)
-        elif text:
-            steps[qid] = (RENDERED, index[qid], csv_text)
-        else:
-            steps[qid] = (PLAIN, index[qid], None)
-    template = [blank] * len(layout.columns)
+    steps = {
+        qid: _step(layout, version, qid, index, codes, style)
+        for qid in layout.version_questions(version)
+    }
+    template = ["" if text else None] * len(layout.columns)
     return CellPlan(template, steps, "1" if text else 1, str(version) if text else version)
+
+
+def _step(
+    layout: Layout, version: int, qid: str, index: dict[str, int], codes: bool, style: Style
+) -> tuple[int, Any, Any]:
+    text = style == "csv"
+    render = csv_text if text else None
+    info = layout.info[qid]
+    question = info.question
+    if question.type == "multiple_choice":
+        return _multi_step(layout, version, qid, index, text)
+    if question.choices is not None:
+        return (CHOICE, index[qid], _labels(info.labels, codes, render))
+    if question.type in ("scale", "number") and text:
+        return (CHOICE, index[qid], Labels(_numbers(question), csv_text))
+    if question.is_free_text and style != "values":
+        return (RENDERED, index[qid], _safe_csv_text if text else defuse)
+    if text:
+        return (RENDERED, index[qid], csv_text)
+    return (PLAIN, index[qid], None)
 
 
 def _labels(labels: dict[str, str], codes: bool, render: Callable[[Any], Any] | None) -> Labels:

@@ -133,7 +133,7 @@ class Layout:
     def cells(
         self, row: ReleasedRow, answers: dict[str, Any], codes: bool, excel_safe: bool
     ) -> list[Cell]:
-        """The row's cells in column order."""
+        """The row's cells in column order (one row; an export makes one builder for all)."""
         return self.builder(codes, "safe values" if excel_safe else "values")(row, answers)
 
     def builder(
@@ -154,7 +154,8 @@ class Layout:
             else:
                 out = fill(plan, row.batch, row.received, answers)
             if self.multilingual:
-                # Whatever k-anonymity decided ("[c]" for a language too few share).
+                # Whatever k-anonymity decided ("[c]" for a language too few share), never
+                # the row's own.
                 shown = answers.get(LANGUAGE_KEY)
                 out[3] = csv_text(shown) if text else shown
             return out
