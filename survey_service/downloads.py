@@ -14,7 +14,9 @@ from pathlib import Path
 import msgspec
 
 from survey_service import disclosure, export
+from survey_service.combo_counts import combo_counts
 from survey_service.export import LANGUAGE, LANGUAGE_KEY, Format, Layout, Options
+from survey_service.head_start import HeadStart
 from survey_service.questionnaires import Questionnaire
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
@@ -66,16 +68,21 @@ def stream(
     """The export's bytes. Blocking: run it in a worker thread."""
     layout = Layout(versions)
     numbers = [b.number for b in plan.batches]
-    shown, blanked = _k_pass(store, layout, plan.questionnaire, numbers, k)
-    options = Options(codes=plan.codes, shown=shown, on_row=on_row)
-    notes = _notes(layout, plan, k, blanked)
-    rows = store.iter_released(plan.questionnaire, numbers)
-    if plan.fmt == "csv":
-        yield from export.csv_chunks(layout, rows, options)
-    elif plan.fmt == "json":
-        yield from export.json_chunks(layout, rows, options, dict(notes))
-    else:
-        yield from _xlsx(layout, rows, options, notes, tmpdir)
+    # The shuffled read's sort runs while the k-anonymity pass reads.
+    shuffled = HeadStart(store.iter_released(plan.questionnaire, numbers))
+    try:
+        shown, blanked = _k_pass(store, layout, plan.questionnaire, numbers, k)
+        options = Options(codes=plan.codes, shown=shown, on_row=on_row)
+        notes = _notes(layout, plan, k, blanked)
+        rows = iter(shuffled)
+        if plan.fmt == "csv":
+            yield from export.csv_chunks(layout, rows, options)
+        elif plan.fmt == "json":
+            yield from export.json_chunks(layout, rows, options, dict(notes))
+        else:
+            yield from _xlsx(layout, rows, options, notes, tmpdir)
+    finally:
+        shuffled.close()
 
 
 def _k_pass(
@@ -84,9 +91,9 @@ def _k_pass(
     """First pass: how many released rows share each quasi-identifier combination (rule 7)."""
     if not layout.quasi_identifiers:
         return {}, 0
-    counts: Counter[disclosure.Combo] = Counter()
-    for row in store.iter_released(questionnaire, numbers, shuffle=False):
-        counts[layout.combo(layout.answers_of(row))] += 1
+    language = LANGUAGE_KEY if layout.multilingual else None
+    rows = store.iter_released(questionnaire, numbers, shuffle=False)
+    counts = combo_counts(layout.quasi_identifiers, language, rows)
     if not layout.multilingual:
         return disclosure.k_anonymous(counts, layout.quasi_identifiers, k)
     return _k_with_language(counts, layout.quasi_identifiers, k)

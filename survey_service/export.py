@@ -15,6 +15,15 @@ from typing import Any, Literal
 import msgspec
 import xlsxwriter
 
+from survey_service.cell_plans import (
+    Cell,
+    CellPlan,
+    Rendered,
+    Style,
+    csv_text,
+    fill,
+    make_plan,
+)
 from survey_service.disclosure import BLANK, Combo
 from survey_service.questionnaires import Question, Questionnaire
 from survey_service.store.inspectors import ReleasedRow
@@ -34,11 +43,6 @@ LANGUAGE = "language"
 LANGUAGE_KEY = "@language"
 BOM = "\ufeff"
 CHUNK_ROWS = 4000
-# A cell starting with one of these runs as a formula in a spreadsheet: respondents' text
-# must never do that on an inspector's laptop.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-Cell = str | int | None
 _decode_answers = msgspec.json.Decoder(dict[str, Any]).decode
 
 
@@ -109,10 +113,15 @@ class Layout:
             else:
                 self.columns.append(Column(qid, qid))
         self.names = [c.name for c in self.columns]
-        self._plans: dict[tuple[int, bool, bool], tuple[list[Cell], Any]] = {}
+
+    def version_questions(self, version: int) -> frozenset[str]:
+        return self._version_questions.get(version, frozenset())
+
+    def version_codes(self, version: int, qid: str) -> frozenset[str]:
+        return self._version_codes.get((version, qid), frozenset())
 
     def combo(self, answers: Mapping[str, Any]) -> Combo:
-        return tuple(answers.get(q) for q in self.quasi_identifiers)
+        return tuple(map(answers.get, self.quasi_identifiers))
 
     def answers_of(self, row: ReleasedRow) -> dict[str, Any]:
         """The row's answers, with its language among them when it is a quasi-identifier."""
@@ -124,61 +133,34 @@ class Layout:
     def cells(
         self, row: ReleasedRow, answers: dict[str, Any], codes: bool, excel_safe: bool
     ) -> list[Cell]:
-        """The row's cells in column order. Walks the answers given (usually far fewer than the
-        columns) with a plan made once per version: exports run at 100,000+ rows/s."""
-        template, plan = self._plan(row.version, codes, excel_safe)
-        out = template.copy()
-        out[0], out[1], out[2] = row.batch, row.version, row.received
-        if self.multilingual:
-            # Whatever k-anonymity decided ("[c]" for a language too few share), never the row's.
-            out[3] = answers.get(LANGUAGE_KEY)
-        for qid, value in answers.items():
-            step = plan.get(qid)
-            if step is None:
-                continue
-            kind, where, extra = step
-            if kind == 0:  # choice: label (or code); "[c]" stays as it is
-                out[where] = extra.get(value, value)
-            elif kind == 1:  # multiple choice: 0 for each choice this version offered, 1 ticked
-                for index in where:
-                    out[index] = 0
-                for code in value:
-                    index = extra.get(code)
-                    if index is not None:
-                        out[index] = 1
-            elif kind == 2 and excel_safe and value.startswith(_FORMULA_START):
-                out[where] = "'" + value
+        """The row's cells in column order (one row; an export makes one builder for all)."""
+        return self.builder(codes, "safe values" if excel_safe else "values")(row, answers)
+
+    def builder(
+        self, codes: bool, style: Style
+    ) -> Callable[[ReleasedRow, dict[str, Any]], list[Any]]:
+        """Rows -> cells with the plan of each row's version, made on first use."""
+        plans: dict[int, CellPlan] = {}
+        text = style == "csv"
+        # Batches and dates take few values: rendered once each, not once a row.
+        batches, dates = Rendered(), Rendered()
+
+        def build(row: ReleasedRow, answers: dict[str, Any]) -> list[Any]:
+            plan = plans.get(row.version)
+            if plan is None:
+                plan = plans[row.version] = make_plan(self, row.version, codes, style)
+            if text:
+                out = fill(plan, batches[row.batch], dates[row.received], answers)
             else:
-                out[where] = value
-        return out
+                out = fill(plan, row.batch, row.received, answers)
+            if self.multilingual:
+                # Whatever k-anonymity decided ("[c]" for a language too few share), never
+                # the row's own.
+                shown = answers.get(LANGUAGE_KEY)
+                out[3] = csv_text(shown) if text else shown
+            return out
 
-    def _plan(self, version: int, codes: bool, excel_safe: bool) -> tuple[list[Cell], Any]:
-        key = (version, codes, excel_safe)
-        cached = self._plans.get(key)
-        if cached is not None:
-            return cached
-        index = {c.name: i for i, c in enumerate(self.columns)}
-        plan: dict[str, tuple[int, Any, Any]] = {}
-        for qid in self._version_questions.get(version, frozenset()):
-            info = self.info[qid]
-            offered = self._version_codes.get((version, qid), frozenset())
-            if info.question.type == "multiple_choice":
-                spots = {code: index[f"{qid}.{code}"] for code in offered}
-                plan[qid] = (1, list(spots.values()), spots)
-            elif info.question.choices is not None:
-                labels = {code: code for code in info.labels} if codes else dict(info.labels)
-                plan[qid] = (0, index[qid], labels)
-            elif info.question.is_free_text:
-                plan[qid] = (2, index[qid], None)
-            else:
-                plan[qid] = (3, index[qid], None)
-        result: tuple[list[Cell], Any] = ([None] * len(self.columns), plan)
-        self._plans[key] = result
-        return result
-
-
-def _defuse(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+        return build
 
 
 class Options(msgspec.Struct, frozen=True):
@@ -187,21 +169,26 @@ class Options(msgspec.Struct, frozen=True):
     on_row: Callable[[int], None] | None = None  # progress: rows written so far
 
 
-def _rows(layout: Layout, rows: Iterable[ReleasedRow], options: Options, excel_safe: bool):
+def _rows(
+    layout: Layout, rows: Iterable[ReleasedRow], options: Options, style: Style
+) -> Iterator[list[Any]]:
     qis = layout.quasi_identifiers
+    decided = options.shown
+    answers_of = layout.answers_of
+    build = layout.builder(options.codes, style)
     done = 0
     for row in rows:
-        answers = layout.answers_of(row)
+        answers = answers_of(row)
         if qis:
-            combo = layout.combo(answers)
-            shown = options.shown.get(combo, combo)
+            combo = tuple(map(answers.get, qis))
+            shown = decided.get(combo, combo)
             if shown != combo:
                 for qid, value in zip(qis, shown, strict=True):
                     if value is None:
                         answers.pop(qid, None)
                     else:
                         answers[qid] = value
-        yield layout.cells(row, answers, options.codes, excel_safe)
+        yield build(row, answers)
         done += 1
         if options.on_row is not None and done % CHUNK_ROWS == 0:
             options.on_row(done)
@@ -210,18 +197,24 @@ def _rows(layout: Layout, rows: Iterable[ReleasedRow], options: Options, excel_s
 
 
 def csv_chunks(layout: Layout, rows: Iterable[ReleasedRow], options: Options) -> Iterator[bytes]:
-    """UTF-8 with a BOM so Excel keeps accents; a header row of column names."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow(layout.names)
-    for count, cells in enumerate(_rows(layout, rows, options, excel_safe=True), 1):
-        writer.writerow(cells)
-        if count % CHUNK_ROWS == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    """UTF-8 with a BOM so Excel keeps accents; a header row of column names. Rows come as
+    quoted CSV text and are joined here: csv.writer cost more than building the cells."""
+    head = io.StringIO()
+    head.write(BOM)
+    csv.writer(head, lineterminator="\r\n").writerow(layout.names)
+    text = head.getvalue()
+    # Each row is joined at once: strings are nothing to the garbage collector, whereas
+    # thousands of live lists of cells had it scanning them over and over.
+    join = ",".join
+    lines: list[str] = []
+    for cells in _rows(layout, rows, options, "csv"):
+        lines.append(join(cells))
+        if len(lines) == CHUNK_ROWS:
+            yield (text + "\r\n".join(lines) + "\r\n").encode("utf-8")
+            lines, text = [], ""
+    if lines:
+        text += "\r\n".join(lines) + "\r\n"
+    yield text.encode("utf-8")
 
 
 def json_chunks(
@@ -232,7 +225,7 @@ def json_chunks(
     head = b'{"notes":' + encode(notes) + b',"columns":' + encode(layout.names) + b',"rows":['
     parts: list[bytes] = [head]
     names = layout.names
-    for count, cells in enumerate(_rows(layout, rows, options, excel_safe=False), 1):
+    for count, cells in enumerate(_rows(layout, rows, options, "values"), 1):
         if count > 1:
             parts.append(b",")
         parts.append(encode(dict(zip(names, cells, strict=True))))
@@ -271,7 +264,7 @@ def write_xlsx(
     sheet.freeze_panes(1, 0)
     sheet.write_row(0, 0, layout.names, bold)
     count = 0
-    for count, cells in enumerate(_rows(layout, rows, options, excel_safe=False), 1):
+    for count, cells in enumerate(_rows(layout, rows, options, "values"), 1):
         sheet.write_row(count, 0, cells)
     sheet.autofilter(0, 0, max(count, 1), len(layout.columns) - 1)
 

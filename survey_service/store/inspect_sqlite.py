@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from itertools import starmap
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -239,8 +240,8 @@ class InspectorSQLMixin:
                 f" WHERE questionnaire = ? AND batch IN ({marks}){order}",
                 (questionnaire, *batches),
             )
+            # Rows come in column order and BLOBs as bytes: ReleasedRow is built in C.
             while chunk := cursor.fetchmany(2000):
-                for version, received, batch, answers, language in chunk:
-                    yield ReleasedRow(version, received, batch, bytes(answers), language)
+                yield from starmap(ReleasedRow, chunk)
         finally:
             conn.close()
