@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -360,3 +361,20 @@ async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_s
     released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
     assert len(released) == batches[0].count
     assert await store.waiting_count("demo") == 40 - batches[0].count
+
+
+async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):
+    # Each SQLite connection runs a thread that keeps the process alive: a store that fails
+    # to open (here, a file that is not a database) must not leave one, or `serve` hangs
+    # on its error instead of exiting.
+    path = tmp_path / "survey.sqlite3"
+    path.write_bytes(b"not a database, whatever its name says " * 200)
+    before = {t.ident for t in threading.enumerate()}
+    with pytest.raises(sqlite3.DatabaseError):
+        await SQLiteStore(path).open()
+    for _ in range(100):  # a closed connection's thread ends just after close() returns
+        left = {t.ident for t in threading.enumerate()} - before
+        if not left:
+            break
+        await asyncio.sleep(0.02)
+    assert not left

@@ -73,11 +73,20 @@ class SQLiteStore(InspectorSQLMixin):
         # answers: it must never be on, whatever level the rest of the service logs at.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await _connect(self.path, self.busy_timeout_ms)
-        await _migrate(self._writer)
-        self._readers = [
-            await _connect(self.path, self.busy_timeout_ms, readonly=True) for _ in range(READERS)
-        ]
+        try:
+            self._writer = await _connect(self.path, self.busy_timeout_ms)
+            await _migrate(self._writer)
+            for _ in range(READERS):
+                self._readers.append(await _connect(self.path, self.busy_timeout_ms, readonly=True))
+        except BaseException:
+            # Each connection runs a thread that keeps the process alive: a failed start
+            # must close the ones it opened, or the service hangs instead of exiting.
+            for conn in [*self._readers, self._writer]:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close()
+            self._readers, self._writer = [], None
+            raise
         self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
@@ -324,17 +333,27 @@ async def _connect(
 ) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly a group.
     conn = await aiosqlite.connect(path, isolation_level=None)
-    for pragma in (*_PRAGMAS, f"PRAGMA busy_timeout={int(busy_timeout_ms)}"):
-        async with conn.execute(pragma) as cursor:  # finished and closed, as above
-            await cursor.fetchall()
-    if readonly:
-        await conn.execute("PRAGMA query_only=ON")
-    else:
-        # Responses are keyed by random ids, so each insert lands on a random page: with
-        # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a
-        # few hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
-        await conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+    try:
+        for pragma in (
+            *_PRAGMAS,
+            *_role_pragmas(readonly),
+            f"PRAGMA busy_timeout={int(busy_timeout_ms)}",
+        ):
+            async with conn.execute(pragma) as cursor:  # finished and closed, as above
+                await cursor.fetchall()
+    except BaseException:
+        await conn.close()  # its thread would keep the process alive
+        raise
     return conn
+
+
+def _role_pragmas(readonly: bool) -> tuple[str, ...]:
+    if readonly:
+        return ("PRAGMA query_only=ON",)
+    # Responses are keyed by random ids, so each insert lands on a random page: with
+    # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a few
+    # hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
+    return (f"PRAGMA cache_size=-{WRITER_CACHE_KIB}",)
 
 
 def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Outcome]:
