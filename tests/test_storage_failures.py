@@ -171,7 +171,7 @@ async def test_a_write_job_whose_connection_vanished_does_not_stop_the_writer(se
 
         with pytest.raises(Exception):  # noqa: B017 - whatever it raises, it is reported
             await store.write(vanish, transaction=False)
-        assert not store._writer_task.done()
+        assert not store._writes.task.done()
         assert (await client.post("/api/responses", json=response_body())).status_code == 201
         assert stored(settings) == 2
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -11,6 +10,7 @@ from collections.abc import Iterator, Sequence
 import asyncpg
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+from survey_service.store.group_commit import GroupCommitter
 from survey_service.store.inspect_postgres import InspectorPostgresMixin
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,6 @@ RETURNING id
 """
 
 
-class _Pending:
-    __slots__ = ("future", "rows")
-
-    def __init__(self, rows: Sequence[NewResponse], future: asyncio.Future[list[Outcome]]):
-        self.rows, self.future = rows, future
-
-
 @contextlib.contextmanager
 def _unavailable(what: str) -> Iterator[None]:
     try:
@@ -59,9 +52,7 @@ class PostgresStore(InspectorPostgresMixin):
     def __init__(self, url: str, pool_size: int = 10):
         self.url, self.pool_size = url, pool_size
         self._pool: asyncpg.Pool | None = None
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
-        self._writer_task: asyncio.Task[None] | None = None
-        self._closing = False
+        self._writes = GroupCommitter("postgres-writer", self._commit_rows)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -82,16 +73,11 @@ class PostgresStore(InspectorPostgresMixin):
                 await self._pool.close()
                 self._pool = None
                 raise
-        self._writer_task = asyncio.create_task(self._write_loop(), name="postgres-writer")
+        self._writes.start()
 
     async def close(self) -> None:
         """Commit what is queued, answer its callers, then close the pool."""
-        if self._closing:
-            return
-        self._closing = True
-        if self._writer_task is not None:
-            await self._queue.put(None)
-            await self._writer_task
+        await self._writes.stop()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -156,13 +142,7 @@ class PostgresStore(InspectorPostgresMixin):
         return {r[0]: r[1] for r in rows}
 
     async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
-        if not rows:
-            return []
-        if self._closing or self._writer_task is None:
-            raise StoreUnavailable("the service is shutting down")
-        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(rows, future))
-        return await future
+        return await self._writes.add(rows)
 
     async def count_responses(self, questionnaire: str | None = None) -> int:
         if questionnaire is None:
@@ -193,40 +173,9 @@ class PostgresStore(InspectorPostgresMixin):
 
     # -- the writer --------------------------------------------------------------------------
 
-    async def _write_loop(self) -> None:
-        stop = False
-        while not stop:
-            first = await self._queue.get()
-            group: list[_Pending] = []
-            if first is None:
-                stop = True
-            else:
-                group.append(first)
-            # Everything waiting right now goes into the same transaction (group commit).
-            while not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is None:
-                    stop = True
-                else:
-                    group.append(item)
-            if group:
-                await self._commit_group(group)
-
-    async def _commit_group(self, group: list[_Pending]) -> None:
-        rows = [row for pending in group for row in pending.rows]
-        try:
-            with _unavailable(f"storing {len(rows)} responses"):
-                outcomes = await self._insert(rows)
-        except Exception as exc:  # answer every caller; the writer itself carries on
-            for pending in group:
-                if not pending.future.done():
-                    pending.future.set_exception(exc)
-            return
-        position = 0
-        for pending in group:
-            if not pending.future.done():
-                pending.future.set_result(outcomes[position : position + len(pending.rows)])
-            position += len(pending.rows)
+    async def _commit_rows(self, rows: list[NewResponse]) -> list[Outcome]:
+        with _unavailable(f"storing {len(rows)} responses"):
+            return await self._insert(rows)
 
     async def _insert(self, rows: list[NewResponse]) -> list[Outcome]:
         first: dict[str, NewResponse] = {}

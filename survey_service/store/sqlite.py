@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
+from survey_service.store.group_commit import GroupCommitter
 from survey_service.store.inspect_sqlite import InspectorSQLMixin
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,6 @@ _PRAGMAS = (
     # Deleted rows (retention) are overwritten, not left readable in free pages.
     "PRAGMA secure_delete=ON",
 )
-
-
-class _Pending:
-    """Responses waiting for the next group commit."""
-
-    __slots__ = ("future", "rows")
-
-    def __init__(self, rows: Sequence[NewResponse], future: asyncio.Future[list[Outcome]]):
-        self.rows, self.future = rows, future
 
 
 class _Job:
@@ -62,9 +54,7 @@ class SQLiteStore(InspectorSQLMixin):
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
-        self._queue: asyncio.Queue[_Pending | _Job | None] = asyncio.Queue()
-        self._writer_task: asyncio.Task[None] | None = None
-        self._closing = False
+        self._writes = GroupCommitter("sqlite-writer", self._commit_rows, self._run_job)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -87,16 +77,11 @@ class SQLiteStore(InspectorSQLMixin):
                         await conn.close()
             self._readers, self._writer = [], None
             raise
-        self._writer_task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
+        self._writes.start()
 
     async def close(self) -> None:
         """Commit what is queued, answer its callers, then close."""
-        if self._closing:
-            return
-        self._closing = True
-        if self._writer_task is not None:
-            await self._queue.put(None)
-            await self._writer_task
+        await self._writes.stop()
         for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
@@ -167,13 +152,7 @@ class SQLiteStore(InspectorSQLMixin):
             raise _unavailable(exc) from exc
 
     async def add_responses(self, rows: Sequence[NewResponse]) -> list[Outcome]:
-        if not rows:
-            return []
-        if self._closing or self._writer_task is None:
-            raise StoreUnavailable("the service is shutting down")
-        future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Pending(rows, future))
-        return await future
+        return await self._writes.add(rows)
 
     async def count_responses(self, questionnaire: str | None = None) -> int:
         if questionnaire is None:
@@ -185,29 +164,6 @@ class SQLiteStore(InspectorSQLMixin):
         return int(rows[0][0])
 
     # -- the writer --------------------------------------------------------------------------
-
-    async def _write_loop(self) -> None:
-        stop = False
-        while not stop:
-            waiting = [await self._queue.get()]
-            while not self._queue.empty():
-                waiting.append(self._queue.get_nowait())
-            # Every response waiting right now goes into one transaction (group commit);
-            # other writes run alone, in the order they were asked for.
-            group: list[_Pending] = []
-            for item in waiting:
-                if isinstance(item, _Pending):
-                    group.append(item)
-                    continue
-                if group:
-                    await self._commit_group(group)
-                    group = []
-                if item is None:
-                    stop = True
-                else:
-                    await self._run_job(item)
-            if group:
-                await self._commit_group(group)
 
     async def _run_job(self, job: _Job) -> None:
         try:
@@ -232,22 +188,13 @@ class SQLiteStore(InspectorSQLMixin):
         if not job.future.done():
             job.future.set_result(result)
 
-    async def _commit_group(self, group: list[_Pending]) -> None:
-        rows = [row for pending in group for row in pending.rows]
+    async def _commit_rows(self, rows: list[NewResponse]) -> list[Outcome]:
         try:
-            outcomes = await self._insert(rows)
+            return await self._insert(rows)
         except Exception as exc:  # any failure: nobody in this group hears "accepted"
             log.error("storing %d responses failed: %s", len(rows), _error_name(exc))
             await self._recover(exc)
-            for pending in group:
-                if not pending.future.done():
-                    pending.future.set_exception(_unavailable(exc))
-            return
-        position = 0
-        for pending in group:
-            if not pending.future.done():
-                pending.future.set_result(outcomes[position : position + len(pending.rows)])
-            position += len(pending.rows)
+            raise _unavailable(exc) from exc
 
     async def _recover(self, exc: BaseException) -> None:
         """Leave the writer ready for the next write: roll back whatever the failed transaction
@@ -282,10 +229,8 @@ class SQLiteStore(InspectorSQLMixin):
     async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
         """Run fn(connection) on the single writer, in queue order, in its own transaction
         (or none, for statements such as checkpoints that cannot run inside one)."""
-        if self._closing or self._writer_task is None:
-            raise StoreUnavailable("the service is shutting down")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        await self._queue.put(_Job(fn, future, transaction))
+        await self._writes.put_job(_Job(fn, future, transaction))
         return await future
 
     async def _execute_write(self, sql: str, params: Sequence[object]) -> int:
