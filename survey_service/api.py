@@ -14,7 +14,6 @@ from survey_service import limits, ratelimit, responses
 from survey_service.errors import one_error
 from survey_service.intake import Intake, Result
 from survey_service.registry import Registry
-from survey_service.responses import Submission
 
 JSON = "application/json"
 _STATUS = {"accepted": 201, "duplicate": 200, "conflict": 409, "rejected": 422}
@@ -71,12 +70,21 @@ async def _read(
         return b"", one_error(408, "body", "took too long to arrive; send it again")
 
 
-def _well_formed(body: bytes, settings: Any, batch: bool) -> Sequence[Submission] | None:
-    # Only where the depth limit allows what a well-formed body nests, so a stricter
-    # SURVEY_MAX_JSON_DEPTH still refuses exactly what it did.
-    if settings.max_json_depth < responses.WELL_FORMED_DEPTH[batch]:
-        return None
-    return responses.decode_well_formed(body, batch)
+def _items(body: bytes, settings: Any, batch: bool) -> tuple[Sequence[Any], Response[bytes] | None]:
+    """The submitted items: a well-formed body in one typed pass (only where the depth limit
+    allows what such a body nests, so a stricter SURVEY_MAX_JSON_DEPTH refuses exactly what it
+    did), anything else the careful way, which names each problem."""
+    if settings.max_json_depth >= responses.WELL_FORMED_DEPTH[batch]:
+        well_formed = responses.decode_well_formed(body, batch)
+        if well_formed is not None:
+            return well_formed, None
+    data, problem = _decode(body, settings)
+    if problem or not batch:
+        return [data], problem
+    try:
+        return msgspec.convert(data, BatchBody).responses, None
+    except msgspec.ValidationError:
+        return [], one_error(422, "responses", "send an object with a list of responses")
 
 
 def _decode(body: bytes, settings: Any) -> tuple[Any, Response[bytes] | None]:
@@ -96,12 +104,9 @@ async def submit_response(request: Request[Any, Any, State]) -> Response[bytes]:
     body, problem = await _read(request, state.settings.max_body_bytes)
     if problem:
         return problem
-    items: Sequence[Any] | None = _well_formed(body, state.settings, batch=False)
-    if items is None:
-        data, problem = _decode(body, state.settings)
-        if problem:
-            return problem
-        items = [data]
+    items, problem = _items(body, state.settings, batch=False)
+    if problem:
+        return problem
     intake: Intake = state.intake
     (result,) = await intake.submit(items)
     if result.status in ("accepted", "duplicate"):
@@ -116,15 +121,9 @@ async def submit_batch(request: Request[Any, Any, State]) -> Response[bytes]:
     body, problem = await _read(request, state.settings.max_batch_body_bytes)
     if problem:
         return problem
-    items: Sequence[Any] | None = _well_formed(body, state.settings, batch=True)
-    if items is None:
-        data, problem = _decode(body, state.settings)
-        if problem:
-            return problem
-        try:
-            items = msgspec.convert(data, BatchBody).responses
-        except msgspec.ValidationError:
-            return one_error(422, "responses", "send an object with a list of responses")
+    items, problem = _items(body, state.settings, batch=True)
+    if problem:
+        return problem
     limit = state.settings.max_batch_items
     if not 1 <= len(items) <= limit:
         return one_error(422, "responses", f"must hold from 1 to {limit} responses")

@@ -124,7 +124,7 @@ def _conflict_errors(outcome: str) -> list[FieldError]:
 
 
 def _raw_id(raw: Any) -> str | None:
-    if isinstance(raw, Submission):
-        raw = {"id": raw.id}
-    value = raw.get("id") if isinstance(raw, dict) else None
+    value: Any = raw.id if isinstance(raw, Submission) else None
+    if isinstance(raw, dict):
+        value = raw.get("id")
     return value if isinstance(value, str) and len(value) <= 64 else None
