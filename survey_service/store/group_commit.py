@@ -1,21 +1,43 @@
 """The one writer task of a store: group commit, shared by the SQLite and PostgreSQL backends.
 
 Responses waiting at the same moment go into one transaction, and each caller is answered
-only after it has committed; any other write (a job) runs alone, in the order it was asked
-for. A backend gives the function that commits a group's rows and, if it queues other writes
-here too (SQLite's single writer does), the function that runs one of them.
+only after it has committed; any other write (a job) runs alone, after the responses that
+were waiting when it was asked for. A backend gives either an async function that commits a
+group's rows (PostgreSQL), or an `OnThread` (SQLite): a function that commits a group on the
+backend's own writer thread, which then goes straight on to the responses that arrived while
+it was committing. That thread answers each group the moment it commits, and never sits idle
+waiting for a busy event loop to hand it the next group (measured: 43% of the SQLite
+writer's time under 64 connections).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from survey_service.store import NewResponse, Outcome, StoreUnavailable
 
 CommitRows = Callable[[list[NewResponse]], Awaitable[list[Outcome]]]
 RunJob = Callable[[Any], Awaitable[None]]
+
+# Groups one trip to the writer thread may commit before a queued job gets its turn.
+GROUPS_PER_TRIP = 32
+_ROWS = object()  # queue mark: responses are waiting
+
+
+@dataclass(frozen=True)
+class OnThread:
+    """Committing on a backend's own thread. `run(fn)` runs fn(connection) there; `commit`
+    stores one group in one transaction on it; `failed` (on the event loop) makes the
+    connection fit again after a failed commit and returns the error its callers get."""
+
+    run: Callable[[Callable[[Any], Any]], Awaitable[Any]]
+    commit: Callable[[Any, list[NewResponse]], list[Outcome]]
+    failed: Callable[[Exception], Awaitable[Exception]]
 
 
 class _Pending:
@@ -28,9 +50,14 @@ class _Pending:
 
 
 class GroupCommitter:
-    def __init__(self, name: str, commit_rows: CommitRows, run_job: RunJob | None = None):
-        self.name, self._commit_rows, self._run_job = name, commit_rows, run_job
-        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+    def __init__(
+        self, name: str, commit: CommitRows | OnThread, run_job: RunJob | None = None
+    ) -> None:
+        self.name, self._commit_with, self._run_job = name, commit, run_job
+        # Appended on the event loop, taken by the writer (maybe on its thread): deque's
+        # append and popleft are atomic, so no lock is needed.
+        self._waiting: collections.deque[_Pending] = collections.deque()
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()  # _ROWS marks, jobs, stop (None)
         self.task: asyncio.Task[None] | None = None
         self.closing = False
 
@@ -50,51 +77,103 @@ class GroupCommitter:
         """Each row's outcome, once the group holding them has committed."""
         if not rows:
             return []
+        self._check_open()
         future: asyncio.Future[list[Outcome]] = asyncio.get_running_loop().create_future()
-        await self._put(_Pending(rows, future))
+        self._waiting.append(_Pending(rows, future))
+        self._queue.put_nowait(_ROWS)
         return await future
 
     async def put_job(self, job: object) -> None:
         """Queue another write; run_job runs it in turn and answers its caller."""
-        await self._put(job)
+        self._check_open()
+        await self._queue.put(job)
 
-    async def _put(self, item: object) -> None:
+    def _check_open(self) -> None:
         if self.closing or self.task is None:
             raise StoreUnavailable("the service is shutting down")
-        await self._queue.put(item)
+
+    def _take_waiting(self) -> list[_Pending]:
+        """Everything waiting now. Safe on the writer's thread."""
+        group = []
+        with contextlib.suppress(IndexError):
+            while True:
+                group.append(self._waiting.popleft())
+        return group
 
     async def _loop(self) -> None:
         stop = False
         while not stop:
-            waiting = [await self._queue.get()]
+            items = [await self._queue.get()]
             while not self._queue.empty():
-                waiting.append(self._queue.get_nowait())
-            group: list[_Pending] = []
-            for item in waiting:
-                if isinstance(item, _Pending):
-                    group.append(item)
+                items.append(self._queue.get_nowait())
+            for item in items:
+                if item is _ROWS:
                     continue
-                if group:
-                    await self._commit(group)
-                    group = []
+                await self._commit_waiting()  # what came before the job goes first
                 if item is None:
                     stop = True
                 elif self._run_job is not None:
                     await self._run_job(item)
-            if group:
-                await self._commit(group)
+            await self._commit_waiting()
 
-    async def _commit(self, group: list[_Pending]) -> None:
-        rows = [row for pending in group for row in pending.rows]
+    async def _commit_waiting(self) -> None:
+        group = self._take_waiting()
+        while group:
+            if isinstance(self._commit_with, OnThread):
+                group = await self._commit_on_thread(self._commit_with, group)
+            else:
+                await self._commit_here(self._commit_with, group)
+                group = []
+
+    async def _commit_here(self, commit: CommitRows, group: list[_Pending]) -> None:
         try:
-            outcomes = await self._commit_rows(rows)
+            outcomes = await commit(_rows(group))
         except Exception as exc:  # nobody in this group hears "accepted"; the writer goes on
-            for pending in group:
-                if not pending.future.done():
-                    pending.future.set_exception(exc)
+            _fail(group, exc)
             return
-        position = 0
-        for pending in group:
-            if not pending.future.done():
-                pending.future.set_result(outcomes[position : position + len(pending.rows)])
-            position += len(pending.rows)
+        _settle(group, outcomes)
+
+    async def _commit_on_thread(self, on: OnThread, group: list[_Pending]) -> list[_Pending]:
+        """Commit group, then whatever arrived meanwhile, on the writer's thread; returns a
+        group taken but not yet committed (the trip's limit was reached)."""
+        loop = asyncio.get_running_loop()
+
+        def trip(conn: Any) -> tuple[list[_Pending], Exception | None]:
+            current = group
+            try:
+                for _ in range(GROUPS_PER_TRIP):
+                    outcomes = on.commit(conn, _rows(current))
+                    loop.call_soon_threadsafe(_settle, current, outcomes)
+                    current = self._take_waiting()
+                    if not current:
+                        break
+            except Exception as exc:  # current is the group that was not answered
+                return current, exc
+            return current, None
+
+        try:
+            left, error = await on.run(trip)
+        except Exception as exc:  # the thread was never reached (no connection)
+            left, error = group, exc
+        if error is not None:
+            _fail(left, await on.failed(error))
+            return []
+        return left
+
+
+def _rows(group: list[_Pending]) -> list[NewResponse]:
+    return [row for pending in group for row in pending.rows]
+
+
+def _settle(group: list[_Pending], outcomes: list[Outcome]) -> None:
+    position = 0
+    for pending in group:
+        if not pending.future.done():
+            pending.future.set_result(outcomes[position : position + len(pending.rows)])
+        position += len(pending.rows)
+
+
+def _fail(group: list[_Pending], exc: Exception) -> None:
+    for pending in group:
+        if not pending.future.done():
+            pending.future.set_exception(exc)

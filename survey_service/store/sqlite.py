@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
-from survey_service.store.group_commit import GroupCommitter
+from survey_service.store.group_commit import GroupCommitter, OnThread
 from survey_service.store.inspect_sqlite import InspectorSQLMixin
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ class SQLiteStore(InspectorSQLMixin):
         self._writer: aiosqlite.Connection | None = None
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(READERS))
-        self._writes = GroupCommitter("sqlite-writer", self._commit_rows, self._run_job)
+        on_thread = OnThread(self._on_writer_thread, _commit_group, self._commit_failed)
+        self._writes = GroupCommitter("sqlite-writer", on_thread, self._run_job)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -188,13 +189,11 @@ class SQLiteStore(InspectorSQLMixin):
         if not job.future.done():
             job.future.set_result(result)
 
-    async def _commit_rows(self, rows: list[NewResponse]) -> list[Outcome]:
-        try:
-            return await self._insert(rows)
-        except Exception as exc:  # any failure: nobody in this group hears "accepted"
-            log.error("storing %d responses failed: %s", len(rows), _error_name(exc))
-            await self._recover(exc)
-            raise _unavailable(exc) from exc
+    async def _commit_failed(self, exc: Exception) -> Exception:
+        """After a group failed: nobody in it hears "accepted"; the writer is made fit again."""
+        log.error("storing responses failed: %s", _error_name(exc))
+        await self._recover(exc)
+        return _unavailable(exc)
 
     async def _recover(self, exc: BaseException) -> None:
         """Leave the writer ready for the next write: roll back whatever the failed transaction
@@ -218,13 +217,13 @@ class SQLiteStore(InspectorSQLMixin):
             self._writer = await _connect(self.path, self.busy_timeout_ms)
         return self._writer
 
-    async def _insert(self, rows: list[NewResponse]) -> list[Outcome]:
+    async def _on_writer_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = await self._writer_connection()
-        # The whole group in one trip to the connection's thread (aiosqlite's _execute runs a
-        # function there): BEGIN, lookup, INSERT and COMMIT as separate awaits cost a thread
-        # hop and an event-loop wake-up each, which was most of a small group's time.
-        outcomes: list[Outcome] = await conn._execute(_insert_group, conn._conn, rows)
-        return outcomes
+        # One trip to the connection's thread (aiosqlite's _execute runs a function there):
+        # BEGIN, lookup, INSERT and COMMIT as separate awaits cost a thread hop and an
+        # event-loop wake-up each, which was most of a small group's time.
+        result: T = await conn._execute(fn, conn._conn)
+        return result
 
     async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:
         """Run fn(connection) on the single writer, in queue order, in its own transaction
@@ -299,6 +298,10 @@ def _role_pragmas(readonly: bool) -> tuple[str, ...]:
     # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a few
     # hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
     return (f"PRAGMA cache_size=-{WRITER_CACHE_KIB}",)
+
+
+def _commit_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Outcome]:
+    return _insert_group(conn, rows)  # looked up at each call, so a test can wrap it
 
 
 def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Outcome]:
