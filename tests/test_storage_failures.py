@@ -105,18 +105,16 @@ async def test_database_locked_beyond_busy_timeout_is_503_and_recovers(settings)
 
 
 class _CommitFails:
-    """The writer's sqlite3 connection, except that COMMIT fails as on an I/O error."""
+    """The writer's sqlite3 connection, except that storing a group fails as on an I/O error.
+    (A group is one INSERT statement, which is its own transaction: it fails, or commits.)"""
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
 
     def execute(self, sql: str, *args: Any) -> Any:
-        if sql == "COMMIT":
+        if sql.startswith("INSERT INTO responses"):
             raise sqlite3.OperationalError("disk I/O error")
         return self.conn.execute(sql, *args)
-
-    def executemany(self, sql: str, rows: Any) -> Any:
-        return self.conn.executemany(sql, rows)
 
 
 async def test_a_failed_commit_is_never_acknowledged_and_the_writer_recovers(settings, monkeypatch):
