@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-from typing import Any
 
-from litestar import Request
+from litestar.types import Receive, Scope
 
 # A JSON string, escapes included: brackets inside strings do not nest anything.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -33,21 +32,44 @@ def too_deep(body: bytes, max_depth: int) -> bool:
     return max(itertools.accumulate(_STEP[b] for b in brackets), default=0) > max_depth
 
 
-async def read_body(request: Request[Any, Any, Any], limit: int, timeout: float) -> bytes:
+class ClientGone(Exception):
+    pass
+
+
+def body_headers(scope: Scope) -> tuple[bytes, bytes]:
+    """The media type (lower case, parameters dropped) and Content-Length, read from the raw
+    headers: parsing them all into Litestar's Headers cost more than the rest of a request's
+    checks together."""
+    media_type = length = None
+    for name, value in scope["headers"]:
+        if name == b"content-type" and media_type is None:
+            media_type = value.split(b";", 1)[0].strip().lower()
+        elif name == b"content-length" and length is None:
+            length = value
+    return media_type or b"", length or b""
+
+
+async def read_body(receive: Receive, limit: int, timeout: float, declared: bytes = b"") -> bytes:
     """The whole body, refusing it as soon as it passes `limit` bytes or `timeout` seconds (a
-    slow sender holds a connection and memory; see Settings.request_timeout_seconds)."""
-    declared = request.headers.get("content-length", "")
+    slow sender holds a connection and memory; see Settings.request_timeout_seconds).
+    `declared` is the Content-Length header, if any: too large a promise is refused unread."""
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     try:
         async with asyncio.timeout(timeout):
-            async for chunk in request.stream():
+            while True:
+                event = await receive()
+                if event["type"] == "http.disconnect":
+                    raise ClientGone
+                chunk: bytes = event.get("body", b"")  # type: ignore[assignment]
                 size += len(chunk)
                 if size > limit:
                     raise BodyTooLarge
                 chunks.append(chunk)
+                if not event.get("more_body", False):
+                    break
     except TimeoutError:
         raise BodyTooSlow from None
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
