@@ -117,10 +117,11 @@ async def test_over_the_limit_is_429_with_retry_after_and_nothing_saved(limited)
 
 
 async def asgi_post(
-    app: Any, path: str, chunks: list[bytes], pause: float
+    app: Any, path: str, chunks: list[bytes], pause: float, complete: bool = True
 ) -> tuple[int, dict[str, str], bytes]:
     """Drive the ASGI app directly with a body that arrives in pieces, `pause` seconds apart
-    (the test client reads a body whole, so it cannot be slow)."""
+    (the test client reads a body whole, so it cannot be slow). With complete=False the
+    client promises more after the last piece and then disconnects."""
     pieces = list(chunks)
     sent: list[dict[str, Any]] = []
 
@@ -130,7 +131,7 @@ async def asgi_post(
         piece = pieces.pop(0)
         if len(chunks) - len(pieces) > 1:
             await asyncio.sleep(pause)
-        return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+        return {"type": "http.request", "body": piece, "more_body": bool(pieces) or not complete}
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -172,6 +173,22 @@ async def test_a_slow_body_is_408_and_saves_nothing(settings):
         # The same body sent briskly is fine.
         status, _, _ = await asgi_post(app, "/api/responses", [body[:10], body[10:]], 0.01)
         assert status == 201
+
+
+async def test_a_body_in_pieces_is_counted_as_it_arrives(settings):
+    # No Content-Length to refuse it by: the pieces add up past the limit, or the sender
+    # goes away half way. Either way a clear 4xx, and nothing saved.
+    conf = msgspec.structs.replace(settings, max_body_bytes=1000)
+    app = create_app(conf)
+    async with app.lifespan():
+        body = msgspec.json.encode(response_body())
+        status, _, text = await asgi_post(app, "/api/responses", [b" " * 600, b" " * 600], 0)
+        assert (status, msgspec.json.decode(text)["errors"][0]["field"]) == (413, "body")
+        status, _, text = await asgi_post(app, "/api/responses", [body[:10]], 0, complete=False)
+        assert (status, msgspec.json.decode(text)["errors"][0]["field"]) == (400, "body")
+        status, _, _ = await asgi_post(app, "/api/responses", [body[:10], body[10:]], 0)
+        assert status == 201
+        assert await app.state.store.count_responses() == 1
 
 
 async def test_login_attempts_have_their_own_limit(settings):
