@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 
 READERS = 2
 WRITER_CACHE_KIB = 64 * 1024
+# Pages the WAL may hold before a commit copies them into the database file. SQLite's 1000
+# (4 MiB) meant a checkpoint every few groups under load, each rewriting pages the next
+# groups dirtied again (ids are random, so inserts touch pages all over the table). 4000
+# (16 MiB) copies each page once for several commits: measured +15% batch ingest, and the
+# single-response p99 stayed under 30 ms.
+WAL_CHECKPOINT_PAGES = 4000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
 _PRAGMAS = (
@@ -314,7 +320,11 @@ def _role_pragmas(readonly: bool) -> tuple[str, ...]:
     # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a few
     # hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
     # temp_store: the ids _insert_group notes in its temporary table stay in memory.
-    return (f"PRAGMA cache_size=-{WRITER_CACHE_KIB}", "PRAGMA temp_store=MEMORY")
+    return (
+        f"PRAGMA cache_size=-{WRITER_CACHE_KIB}",
+        "PRAGMA temp_store=MEMORY",
+        f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}",
+    )
 
 
 def _commit_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Outcome]:
