@@ -139,34 +139,42 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
 # -- the benchmarks ----------------------------------------------------------------------------
 
 
-def single_ingest(ctx: Context) -> list[Row]:
+def single_ingest(ctx: Context, rounds: int = 2) -> list[Row]:
     """(a) durable single responses under the real `survey-service serve` against the
-    decode-only baseline, both under granian, wrk 64 connections, same run."""
-    with baseline_server(ctx) as url:
-        wrk(url, 2)  # warm up
-        base = wrk(url)
-    with ctx.server("single") as server:
+    decode-only baseline, both under granian, wrk 64 connections, same run. The two are
+    measured in turn, `rounds` times each, and each keeps its best: on this shared machine
+    either alone swings by a fifth from one run to the next, so a single pair of runs
+    judged the noise as much as the service. p99 is the worst of the durable runs."""
+    base_runs: list[WrkResult] = []
+    durable_runs: list[WrkResult] = []
+    with baseline_server(ctx) as base_url, ctx.server("single") as server:
+        wrk(base_url, 2)  # warm up
         wrk(server.url, 2)
-        durable = wrk(server.url)
+        for _ in range(rounds):
+            base_runs.append(wrk(base_url))
+            durable_runs.append(wrk(server.url))
+    base = max(base_runs, key=lambda r: r.rps)
+    durable = max(durable_runs, key=lambda r: r.rps)
+    p99 = max(r.p99_ms for r in durable_runs)
+    bad = sum(r.bad for r in durable_runs)
     ratio = durable.rps / base.rps
     ctx.figures.update(baseline_rps=base.rps, durable_rps=durable.rps)
+    each = ", ".join(
+        f"{b.rps:,.0f}/{d.rps:,.0f}" for b, d in zip(base_runs, durable_runs, strict=True)
+    )
     return [
         Row("decode-only baseline (granian), requests/s", f"{base.rps:,.0f}"),
         Row("decode-only baseline p50 / p99", f"{base.p50_ms:.1f} / {base.p99_ms:.1f} ms"),
         Row("durable single-response ingest, requests/s", f"{durable.rps:,.0f}"),
         Row(
-            "durable ingest p50 / p99",
-            f"{durable.p50_ms:.1f} / {durable.p99_ms:.1f} ms",
+            "durable ingest p50 / worst p99",
+            f"{durable.p50_ms:.1f} / {p99:.1f} ms",
             "p99 < 50 ms",
-            verdict(durable.p99_ms < 50),
+            verdict(p99 < 50),
         ),
-        Row("durable / baseline", f"{ratio:.2f}×", "≥ 0.6×", verdict(ratio >= 0.6)),
-        Row(
-            "durable ingest non-2xx answers",
-            str(durable.bad),
-            "0",
-            verdict(durable.bad == 0),
-        ),
+        Row("durable / baseline (best of each)", f"{ratio:.2f}×", "≥ 0.6×", verdict(ratio >= 0.6)),
+        Row("each round, baseline/durable requests/s", each),
+        Row("durable ingest non-2xx answers", str(bad), "0", verdict(bad == 0)),
     ]
 
 
