@@ -287,6 +287,28 @@ async def test_sqlite_rows_are_on_disk_when_add_responses_returns(
     assert ids == [first.id]
 
 
+async def test_sqlite_stores_each_field_exactly(sqlite_store: SQLiteStore, tmp_path: Path):
+    # A group travels to SQLite as one JSON document: awkward text must come out unchanged.
+    texts = ['he said "hi" \\o/', "Dw i'n hoffi \u0175 ac \u00e9 \U0001f600", "tab\there\nline"]
+    rows = [
+        msgspec.structs.replace(row(answers=msgspec.json.encode({"q": t})), language="cy")
+        for t in texts
+    ]
+    rows.append(row(answers=b'{"n":3,"m":["a","b"]}'))
+    assert await sqlite_store.add_responses(rows) == ["accepted"] * 4
+    with sqlite3.connect(tmp_path / "survey.sqlite3") as conn:
+        stored = conn.execute(
+            "SELECT id, questionnaire, version, received, answers, content_hash, language,"
+            " typeof(answers), typeof(version) FROM responses"
+        ).fetchall()
+    expected = [
+        (r.id, r.questionnaire, r.version, r.received, r.answers, r.content_hash, r.language)
+        for r in rows
+    ]
+    assert sorted(s[:7] for s in stored) == sorted(expected)
+    assert {s[7:] for s in stored} == {("blob", "integer")}
+
+
 async def test_sqlite_no_time_or_sequence_is_stored(sqlite_store: SQLiteStore, tmp_path: Path):
     await sqlite_store.add_responses([row() for _ in range(3)])
     with sqlite3.connect(tmp_path / "survey.sqlite3") as conn:
