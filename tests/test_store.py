@@ -134,6 +134,31 @@ async def test_concurrent_callers_share_transactions_and_each_gets_its_own_outco
     assert await store.response_hashes([]) == {}
 
 
+async def test_other_writes_get_their_turn_while_responses_keep_coming(store: Store):
+    # SQLite's writer thread goes on from group to group while responses keep arriving; an
+    # inspector's write (here: retiring a version) must still get its turn, and promptly,
+    # even when responses never stop waiting.
+    stop = asyncio.Event()
+    sent: list[asyncio.Future[list[str]]] = []
+
+    async def flood() -> None:
+        while not stop.is_set():
+            sent.append(asyncio.ensure_future(store.add_responses([row()])))
+            await asyncio.sleep(0)
+
+    flooding = asyncio.create_task(flood())
+    try:
+        await asyncio.sleep(0.1)
+        assert await asyncio.wait_for(store.set_retired("demo", 1, True), timeout=5)
+        assert not flooding.done()  # responses were still arriving when it ran
+    finally:
+        stop.set()
+        await flooding
+    outcomes = await asyncio.gather(*sent)
+    assert all(o == ["accepted"] for o in outcomes)
+    assert await store.count_responses() == len(sent)
+
+
 async def test_a_failed_transaction_acknowledges_nothing_and_the_next_one_works(store: Store):
     orphan = NewResponse("6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f", "unknown", 9, "d", b"{}", "h")
     good = row()

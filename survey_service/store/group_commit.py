@@ -103,7 +103,8 @@ class GroupCommitter:
     async def _loop(self) -> None:
         stop = False
         while not stop:
-            items = [await self._queue.get()]
+            # Responses left waiting by the last trip need no mark to be picked up.
+            items = [] if self._waiting else [await self._queue.get()]
             while not self._queue.empty():
                 items.append(self._queue.get_nowait())
             for item in items:
@@ -111,19 +112,23 @@ class GroupCommitter:
                     continue
                 await self._commit_waiting()  # what came before the job goes first
                 if item is None:
+                    while self._waiting:  # add() refuses new ones now: this ends
+                        await self._commit_waiting()
                     stop = True
                 elif self._run_job is not None:
                     await self._run_job(item)
             await self._commit_waiting()
 
     async def _commit_waiting(self) -> None:
+        """One round: the responses waiting now, and on a writer thread those that arrive
+        during its trip, up to GROUPS_PER_TRIP groups, so a queued job is never starved."""
         group = self._take_waiting()
-        while group:
-            if isinstance(self._commit_with, OnThread):
-                group = await self._commit_on_thread(self._commit_with, group)
-            else:
-                await self._commit_here(self._commit_with, group)
-                group = []
+        if not group:
+            return
+        if isinstance(self._commit_with, OnThread):
+            await self._commit_on_thread(self._commit_with, group)
+        else:
+            await self._commit_here(self._commit_with, group)
 
     async def _commit_here(self, commit: CommitRows, group: list[_Pending]) -> None:
         try:
@@ -133,32 +138,32 @@ class GroupCommitter:
             return
         _settle(group, outcomes)
 
-    async def _commit_on_thread(self, on: OnThread, group: list[_Pending]) -> list[_Pending]:
-        """Commit group, then whatever arrived meanwhile, on the writer's thread; returns a
-        group taken but not yet committed (the trip's limit was reached)."""
+    async def _commit_on_thread(self, on: OnThread, group: list[_Pending]) -> None:
+        """Commit group, then whatever arrived meanwhile, on the writer's thread. A group it
+        takes it also commits (or fails): nothing taken is left behind."""
         loop = asyncio.get_running_loop()
 
-        def trip(conn: Any) -> tuple[list[_Pending], Exception | None]:
+        def trip(conn: Any) -> tuple[list[_Pending], Exception] | None:
             current = group
             try:
-                for _ in range(GROUPS_PER_TRIP):
+                for n in range(GROUPS_PER_TRIP):
+                    if n:
+                        current = self._take_waiting()
+                        if not current:
+                            break
                     outcomes = on.commit(conn, _rows(current))
                     loop.call_soon_threadsafe(_settle, current, outcomes)
-                    current = self._take_waiting()
-                    if not current:
-                        break
             except Exception as exc:  # current is the group that was not answered
                 return current, exc
-            return current, None
+            return None
 
         try:
-            left, error = await on.run(trip)
+            failed = await on.run(trip)
         except Exception as exc:  # the thread was never reached (no connection)
-            left, error = group, exc
-        if error is not None:
-            _fail(left, await on.failed(error))
-            return []
-        return left
+            failed = group, exc
+        if failed is not None:
+            unanswered, error = failed
+            _fail(unanswered, await on.failed(error))
 
 
 def _rows(group: list[_Pending]) -> list[NewResponse]:
