@@ -11,7 +11,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.types import Receive, Scope, Send
 
-from survey_service import limits, ratelimit, responses
+from survey_service import api_docs, limits, ratelimit, responses
 from survey_service.errors import ErrorBody, one_error
 from survey_service.intake import Intake, Result
 from survey_service.registry import Registry
@@ -131,7 +131,13 @@ def _decode(body: bytes, settings: Any) -> tuple[Any, _Answer | None]:
         return None, _problem(400, "body", "is not valid JSON")
 
 
-@post("/api/responses", status_code=201, request_max_body_size=None)
+@post(
+    "/api/responses",
+    status_code=201,
+    request_max_body_size=None,
+    operation_class=api_docs.SubmitOperation,
+    responses=api_docs.SUBMIT_RESPONSES,
+)
 async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     state = request.app.state
     ratelimit.spend(request, "respondent")
@@ -148,7 +154,13 @@ async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     return _Answer(ErrorBody(result.errors), _STATUS[result.status])
 
 
-@post("/api/responses/batch", status_code=200, request_max_body_size=None)
+@post(
+    "/api/responses/batch",
+    status_code=200,
+    request_max_body_size=None,
+    operation_class=api_docs.BatchOperation,
+    responses=api_docs.BATCH_RESPONSES,
+)
 async def submit_batch(request: Request[Any, Any, State]) -> _Answer:
     state = request.app.state
     ratelimit.spend(request, "respondent")
