@@ -13,7 +13,7 @@ from litestar.types import Receive, Scope, Send
 
 from survey_service import api_docs, limits, ratelimit, responses
 from survey_service.errors import ErrorBody, one_error
-from survey_service.intake import Intake, Result
+from survey_service.intake import Intake
 from survey_service.registry import Registry
 from survey_service.responses import FieldError
 
@@ -131,6 +131,20 @@ def _decode(body: bytes, settings: Any) -> tuple[Any, _Answer | None]:
         return None, _problem(400, "body", "is not valid JSON")
 
 
+async def _submitted(
+    request: Request[Any, Any, State], batch: bool
+) -> tuple[Sequence[Any], _Answer | None]:
+    """What both POSTs do first: spend the client's token, read the body within its limit,
+    and decode the submitted items."""
+    ratelimit.spend(request, "respondent")
+    settings = request.app.state.settings
+    limit = settings.max_batch_body_bytes if batch else settings.max_body_bytes
+    body, problem = await _read(request, limit)
+    if problem:
+        return [], problem
+    return _items(body, settings, batch)
+
+
 @post(
     "/api/responses",
     status_code=201,
@@ -139,15 +153,10 @@ def _decode(body: bytes, settings: Any) -> tuple[Any, _Answer | None]:
     responses=api_docs.SUBMIT_RESPONSES,
 )
 async def submit_response(request: Request[Any, Any, State]) -> _Answer:
-    state = request.app.state
-    ratelimit.spend(request, "respondent")
-    body, problem = await _read(request, state.settings.max_body_bytes)
+    items, problem = await _submitted(request, batch=False)
     if problem:
         return problem
-    items, problem = _items(body, state.settings, batch=False)
-    if problem:
-        return problem
-    intake: Intake = state.intake
+    intake: Intake = request.app.state.intake
     (result,) = await intake.submit(items)
     if result.status in ("accepted", "duplicate"):
         return _Answer({"id": result.id, "status": result.status}, _STATUS[result.status])
@@ -162,20 +171,14 @@ async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     responses=api_docs.BATCH_RESPONSES,
 )
 async def submit_batch(request: Request[Any, Any, State]) -> _Answer:
-    state = request.app.state
-    ratelimit.spend(request, "respondent")
-    body, problem = await _read(request, state.settings.max_batch_body_bytes)
+    items, problem = await _submitted(request, batch=True)
     if problem:
         return problem
-    items, problem = _items(body, state.settings, batch=True)
-    if problem:
-        return problem
-    limit = state.settings.max_batch_items
+    limit = request.app.state.settings.max_batch_items
     if not 1 <= len(items) <= limit:
         return _problem(422, "responses", f"must hold from 1 to {limit} responses")
-    intake: Intake = state.intake
-    results: list[Result] = await intake.submit(items)
-    return _Answer({"results": results}, 200)
+    intake: Intake = request.app.state.intake
+    return _Answer(api_docs.BatchResults(await intake.submit(items)), 200)
 
 
 ROUTES = [list_questionnaires, latest_definition, version_definition, submit_response, submit_batch]

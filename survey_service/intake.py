@@ -69,7 +69,7 @@ class Intake:
         # content would now be refused (say, its version was retired since). A valid item's id
         # is checked by the writer inside the transaction that stores it, so only refused
         # items need this read: the common path makes no extra trip to the database.
-        stored = await self.store.response_hashes([s.id for _, s, _ in refused]) if refused else {}
+        stored = await self.store.response_hashes([s.id for _, s, _ in refused])
         for i, submission, errors in refused:
             if submission.id in stored:
                 results[i] = self._replay(submission, stored[submission.id])
