@@ -73,8 +73,6 @@ class SQLiteStore(InspectorSQLMixin):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._writer = await _connect(self.path, self.busy_timeout_ms)
-            await _migrate(self._writer)
-            await _set_up_writer(self._writer)
             for _ in range(READERS):
                 self._readers.append(await _connect(self.path, self.busy_timeout_ms, readonly=True))
         except BaseException:
@@ -222,20 +220,13 @@ class SQLiteStore(InspectorSQLMixin):
 
     async def _writer_connection(self) -> aiosqlite.Connection:
         if self._writer is None:
-            conn = await _connect(self.path, self.busy_timeout_ms)
-            try:
-                await _set_up_writer(conn)
-            except BaseException:
-                await conn.close()  # its thread would keep the process alive
-                raise
-            self._writer = conn
+            self._writer = await _connect(self.path, self.busy_timeout_ms)
         return self._writer
 
     async def _on_writer_thread(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         conn = await self._writer_connection()
-        # One trip to the connection's thread (aiosqlite's _execute runs a function there):
-        # BEGIN, lookup, INSERT and COMMIT as separate awaits cost a thread hop and an
-        # event-loop wake-up each, which was most of a small group's time.
+        # On the connection's own thread (aiosqlite's _execute runs a function there): the
+        # group committer's trip goes from commit to commit without a hop back to the loop.
         result: T = await conn._execute(fn, conn._conn)
         return result
 
@@ -289,7 +280,10 @@ def _error_name(exc: BaseException) -> str:
 async def _connect(
     path: Path, busy_timeout_ms: int = 5000, readonly: bool = False
 ) -> aiosqlite.Connection:
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly a group.
+    """A reader, or the writer: migrated, with its temporary table and trigger (after the
+    migrations, which create the table the trigger watches)."""
+    # isolation_level=None: no implicit transactions; a group is one statement, a job says
+    # BEGIN and COMMIT itself.
     conn = await aiosqlite.connect(path, isolation_level=None)
     try:
         for pragma in (
@@ -299,6 +293,9 @@ async def _connect(
         ):
             async with conn.execute(pragma) as cursor:  # finished and closed, as above
                 await cursor.fetchall()
+        if not readonly:
+            await _migrate(conn)
+            await _set_up_writer(conn)
     except BaseException:
         await conn.close()  # its thread would keep the process alive
         raise
@@ -306,8 +303,7 @@ async def _connect(
 
 
 async def _set_up_writer(conn: aiosqlite.Connection) -> None:
-    """The writer's temporary table and trigger (see _insert_group); after migrations, which
-    create the table the trigger watches."""
+    """The writer's temporary table and trigger (see _insert_group)."""
     for sql in _WRITER_SETUP:
         async with conn.execute(sql) as cursor:  # finished and closed, as in _connect
             await cursor.fetchall()
