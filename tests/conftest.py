@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
 from survey_service.settings import Settings
+from survey_service.store.sqlite import SQLiteStore
 from tests.pgcluster import Cluster, find_bin
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -72,3 +73,13 @@ def response_body(questionnaire: str = "every-type", **answers: Any) -> dict[str
         "version": 1,
         "answers": answers or {"fits": "yes"},
     }
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    """An open SQLite store on a real file in tmp_path (test_store.py has its own, over both
+    backends, and test_retention.py one with a version published)."""
+    s = SQLiteStore(tmp_path / "survey.sqlite3")
+    await s.open()
+    yield s
+    await s.close()

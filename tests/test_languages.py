@@ -15,7 +15,6 @@ from survey_service.questionnaires import (
     load_file,
     parse,
 )
-from survey_service.store.sqlite import SQLiteStore
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -208,14 +207,6 @@ def test_codes_and_ids_are_the_same_in_every_language():
     q = parse(demo(), "demo.toml")
     assert q.question_map()["fits"].codes() == ["yes", "no"]
     assert q.translations["ar"]["q.fits.choice.yes"] == "نعم"
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    s = SQLiteStore(tmp_path / "survey.sqlite3")
-    await s.open()
-    yield s
-    await s.close()
 
 
 async def test_adding_a_language_to_a_published_version_needs_a_new_version(store, tmp_path: Path):

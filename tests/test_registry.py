@@ -7,15 +7,6 @@ from pathlib import Path
 import pytest
 
 from survey_service import registry
-from survey_service.store.sqlite import SQLiteStore
-
-
-@pytest.fixture
-async def store(tmp_path: Path):
-    s = SQLiteStore(tmp_path / "survey.sqlite3")
-    await s.open()
-    yield s
-    await s.close()
 
 
 def bump(path: Path, old: str, new: str) -> None:
