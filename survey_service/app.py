@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, portal, registry, retention, webapp
+from survey_service import __version__, api, periods, portal, registry, retention, webapp
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
 from survey_service.ratelimit import limiters_for
+from survey_service.release import schedule
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_today) -> Litestar:
+    """The service. `today` is the only clock for dates (intake, releases): tests move it."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = open_store(settings)
@@ -33,11 +37,22 @@ def create_app(settings: Settings) -> Litestar:
             reg = await registry.publish(store, settings.questionnaires_dir)
             app.state.registry = reg
             app.state.store = store
-            app.state.intake = Intake(reg, store, screening.screen, settings.date_precision)
+            app.state.intake = Intake(
+                reg,
+                store,
+                screening.screen,
+                settings.date_precision,
+                today=today,
+                release_delay_days=settings.release_delay_days,
+            )
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),
-                asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
+                asyncio.create_task(retention.purge_daily(store, settings, today)),
             ]
+            if settings.release_schedule != "manual":
+                background.append(
+                    asyncio.create_task(schedule.run_forever(store, settings.release, today))
+                )
             try:
                 yield
             finally:
@@ -54,7 +69,7 @@ def create_app(settings: Settings) -> Litestar:
             *portal.inspector_routes(settings),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "limiters": limiters_for(settings)}),
+        state=State({"settings": settings, "limiters": limiters_for(settings), "today": today}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(

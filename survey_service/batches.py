@@ -1,4 +1,5 @@
-"""Batches (rule 6) and what the inspectors' dashboard shows about each questionnaire."""
+"""What the inspectors' dashboard shows about each questionnaire: its versions, its batches and
+(rounded, rule 6) what is waiting."""
 
 from __future__ import annotations
 
@@ -6,24 +7,11 @@ import datetime as dt
 
 import msgspec
 
-from survey_service import auth
 from survey_service.questionnaires import Questionnaire, decode_canonical
+from survey_service.release import service
+from survey_service.release.options import ReleaseOptions
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
-
-
-class NotEnough(msgspec.Struct, frozen=True):
-    waiting: int
-    needed: int
-
-    @property
-    def message(self) -> str:
-        people = "response is" if self.waiting == 1 else "responses are"
-        return (
-            f"{self.waiting} new {people} waiting; a batch needs at least {self.needed}, so no "
-            f"two downloads can differ by one person. Wait for "
-            f"{self.needed - self.waiting} more."
-        )
 
 
 class Overview(msgspec.Struct):
@@ -31,7 +19,7 @@ class Overview(msgspec.Struct):
     title: str
     audience: str
     versions: list[int]
-    waiting: int
+    waiting: service.Waiting
     released: int
     batches: list[Batch]
 
@@ -46,7 +34,7 @@ async def versions_of(store: Store) -> dict[str, list[Questionnaire]]:
     return found
 
 
-async def overview(store: Store) -> list[Overview]:
+async def overview(store: Store, options: ReleaseOptions, today: dt.date) -> list[Overview]:
     out = []
     for qid, versions in sorted((await versions_of(store)).items()):
         batches = await store.list_batches(qid)
@@ -57,25 +45,9 @@ async def overview(store: Store) -> list[Overview]:
                 title=latest.title,
                 audience=latest.audience,
                 versions=[q.version for q in versions],
-                waiting=await store.waiting_count(qid),
+                waiting=await service.waiting(store, qid, options, today),
                 released=sum(b.count for b in batches),
                 batches=batches,
             )
         )
     return out
-
-
-async def release(
-    store: Store, questionnaire: str, min_batch: int, actor: str
-) -> Batch | NotEnough:
-    """Release every response not yet in a batch as the next batch, if there are enough."""
-    now = auth.now_utc()
-    entry = auth.audit(actor, "batch released", "", now)
-    result = await store.release_batch(questionnaire, min_batch, _date(now), entry)
-    if isinstance(result, int):
-        return NotEnough(result, min_batch)
-    return result
-
-
-def _date(moment: dt.datetime) -> str:
-    return moment.date().isoformat()

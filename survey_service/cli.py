@@ -175,7 +175,8 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
         store = open_store(conf)
         await store.open()
         try:
-            return await retention.purge(store, dt.datetime.now(dt.UTC).date(), days)
+            today = dt.datetime.now(dt.UTC).date()
+            return await retention.purge(store, today, days, conf.release)
         finally:
             await store.close()
 

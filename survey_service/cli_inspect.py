@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import getpass
 import os
 import sys
@@ -14,6 +15,8 @@ from typing import Any, TypeVar
 
 from survey_service import audit, auth, batches, downloads
 from survey_service.export import FORMATS
+from survey_service.release import service
+from survey_service.release.service import Protected
 from survey_service.settings import Settings
 from survey_service.store import Store, open_store
 
@@ -137,7 +140,7 @@ class Progress:
 
 
 def _export(args: argparse.Namespace, conf: Settings) -> int:
-    async def plan(store: Store) -> tuple[Any, Any] | str:
+    async def plan(store: Store) -> tuple[Protected, downloads.Plan] | str:
         versions = (await batches.versions_of(store)).get(args.questionnaire)
         if versions is None:
             return f"no questionnaire named {args.questionnaire}"
@@ -148,22 +151,22 @@ def _export(args: argparse.Namespace, conf: Settings) -> int:
                 return f"{args.questionnaire} has no batch {args.batch}"
         if not released:
             return "nothing is released yet: release a batch first"
+        today = dt.datetime.now(dt.UTC).date()
+        release = await service.protected(store, versions, conf.release, today)
         p = downloads.Plan(args.questionnaire, released, args.format, args.codes, CLI_ACTOR)
         await audit.record(store, CLI_ACTOR, "export", p.audit_detail)
-        return versions, p
+        return release, p
 
     planned = _with_store(conf, plan)
     if isinstance(planned, str):
         print(f"error: {planned}", file=sys.stderr)
         return 1
-    versions, p = planned
+    release, p = planned
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         print("error: give -o FILE.xlsx for a spreadsheet", file=sys.stderr)
         return 2
     store = open_store(conf)  # iter_released opens its own connection
-    chunks = downloads.stream(
-        store, versions, p, conf.k_anonymity, conf.data_dir / "export-tmp", Progress(p.rows)
-    )
+    chunks = downloads.stream(store, release, p, conf.data_dir / "export-tmp", Progress(p.rows))
     out = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
         for chunk in chunks:

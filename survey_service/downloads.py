@@ -1,5 +1,5 @@
-"""Planning an export: which batches, the k-anonymity pass, notes and file names; the streams
-it returns are blocking generators meant for a worker thread (Litestar runs them off the loop)."""
+"""Planning an export: which batches, notes and file names; every row as the release shows it.
+The streams are blocking generators meant for a worker thread (Litestar runs them off the loop)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import msgspec
 
-from survey_service import disclosure, export
-from survey_service.combo_counts import combo_counts
-from survey_service.export import LANGUAGE, LANGUAGE_KEY, Format, Layout, Options
-from survey_service.head_start import HeadStart
-from survey_service.questionnaires import Questionnaire
+from survey_service import export
+from survey_service.export import Format, Layout, Options
+from survey_service.release.columns import BATCH, BLANK, LANGUAGE, RECEIVED
+from survey_service.release.service import Protected
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
 
@@ -59,89 +57,68 @@ def _numbers(numbers: Sequence[int]) -> str:
 
 def stream(
     store: Store,
-    versions: Sequence[Questionnaire],
+    release: Protected,
     plan: Plan,
-    k: int,
     tmpdir: Path,
     on_row: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
-    """The export's bytes. Blocking: run it in a worker thread."""
-    layout = Layout(versions)
+    """The export's bytes, every row as the release shows it. Blocking: run it in a worker
+    thread."""
+    layout = release.layout
     numbers = [b.number for b in plan.batches]
-    # The shuffled read's sort runs while the k-anonymity pass reads.
-    shuffled = HeadStart(store.iter_released(plan.questionnaire, numbers))
-    try:
-        shown, blanked = _k_pass(store, layout, plan.questionnaire, numbers, k)
-        options = Options(codes=plan.codes, shown=shown, on_row=on_row)
-        notes = _notes(layout, plan, k, blanked)
-        rows = iter(shuffled)
-        if plan.fmt == "csv":
-            yield from export.csv_chunks(layout, rows, options)
-        elif plan.fmt == "json":
-            yield from export.json_chunks(layout, rows, options, dict(notes))
-        else:
-            yield from _xlsx(layout, rows, options, notes, tmpdir)
-    finally:
-        shuffled.close()
+    rows = store.iter_released(plan.questionnaire, numbers)
+    protect = release.columns.protector(release.shown)
+    options = Options(codes=plan.codes, protect=protect, on_row=on_row)
+    notes = _notes(release, plan)
+    if plan.fmt == "csv":
+        yield from export.csv_chunks(layout, rows, options)
+    elif plan.fmt == "json":
+        yield from export.json_chunks(layout, rows, options, dict(notes))
+    else:
+        yield from _xlsx(layout, rows, options, notes, tmpdir)
 
 
-def _k_pass(
-    store: Store, layout: Layout, questionnaire: str, numbers: list[int], k: int
-) -> tuple[dict[disclosure.Combo, disclosure.Combo], int]:
-    """First pass: how many released rows share each quasi-identifier combination (rule 7)."""
-    if not layout.quasi_identifiers:
-        return {}, 0
-    language = LANGUAGE_KEY if layout.multilingual else None
-    rows = store.iter_released(questionnaire, numbers, shuffle=False)
-    counts = combo_counts(layout.quasi_identifiers, language, rows)
-    if not layout.multilingual:
-        return disclosure.k_anonymous(counts, layout.quasi_identifiers, k)
-    return _k_with_language(counts, layout.quasi_identifiers, k)
-
-
-def _k_with_language(
-    counts: Counter[disclosure.Combo], quasi_identifiers: list[str], k: int
-) -> tuple[dict[disclosure.Combo, disclosure.Combo], int]:
-    """Issue 9: a response's language shows only when at least k released responses share it;
-    then it is one more quasi-identifier in the combination (rule 7)."""
-    at = quasi_identifiers.index(LANGUAGE_KEY)
-    per_language: Counter[str | None] = Counter()
-    for combo, count in counts.items():
-        per_language[combo[at]] += count
-
-    def shared(combo: disclosure.Combo) -> disclosure.Combo:
-        language = combo[at]
-        if language is None or per_language[language] >= k:
-            return combo
-        return (*combo[:at], disclosure.BLANK, *combo[at + 1 :])
-
-    merged: Counter[disclosure.Combo] = Counter()
-    for combo, count in counts.items():
-        merged[shared(combo)] += count
-    decided, _ = disclosure.k_anonymous(merged, quasi_identifiers, k)
-    shown = {combo: decided[shared(combo)] for combo in counts}
-    return shown, sum(count for combo, count in counts.items() if shown[combo] != combo)
-
-
-def _notes(layout: Layout, plan: Plan, k: int, blanked: int) -> list[tuple[str, str]]:
+def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
+    layout = release.layout
     q = layout.latest
-    qis = ", ".join(LANGUAGE if q == LANGUAGE_KEY else q for q in layout.quasi_identifiers)
-    qis = qis or "none"
-    return [
+    numbers = {b.number for b in plan.batches}
+    columns = ", ".join(_column_name(c) for c in release.columns.names)
+    changed = sum(
+        release.rows.get(key, 0)
+        for key, shown in release.shown.items()
+        if key[0] in numbers and shown != key
+    )
+    notes = [
         ("questionnaire", f"{q.title} ({q.id}), versions {_numbers(sorted(_versions(layout)))}"),
         ("batches", plan.label),
         ("rows", str(plan.rows)),
         ("values", "codes" if plan.codes else "labels (the codebook sheet lists every code)"),
         (
             "k-anonymity",
-            f"k = {k} on {qis}: {blanked} rows had a mix of these shared by fewer than {k} "
-            f"people, shown as {disclosure.BLANK}",
+            f"k = {release.k}, decided once for all released batches over {columns}: where "
+            f"fewer than {release.k} people share a mix of these, the rarest is hidden as "
+            f"{BLANK} (a date becomes its week or month first). {changed} rows in this file "
+            "show a value hidden or widened. Every file shows each response the same way.",
         ),
         ("row order", "shuffled: row order means nothing"),
         ("dates", "only the date each answer arrived is kept; no time, no ids"),
         ("free text", "screened for personal details when it arrived"),
         ("exported", f"{dt.datetime.now(dt.UTC).date().isoformat()} by {plan.actor}"),
     ]
+    notes += [
+        (
+            "revised",
+            f"batch {r.batch}: on {r.revised} its files began to hide {r.cells} more values "
+            f"({r.reason}); files downloaded before show more than they should: delete them",
+        )
+        for r in release.revisions
+        if r.batch in numbers
+    ]
+    return notes
+
+
+def _column_name(name: str) -> str:
+    return {BATCH: "batch", RECEIVED: "received", LANGUAGE: "language"}.get(name, name)
 
 
 def _versions(layout: Layout) -> set[int]:

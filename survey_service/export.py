@@ -24,7 +24,7 @@ from survey_service.cell_plans import (
     fill,
     make_plan,
 )
-from survey_service.disclosure import BLANK, Combo
+from survey_service.confidentiality.kanonymity import BLANK
 from survey_service.questionnaires import Question, Questionnaire
 from survey_service.store.inspectors import ReleasedRow
 
@@ -100,9 +100,10 @@ class Layout:
             dict.fromkeys(lang for q in reversed(ordered) for lang in q.languages)
         )
         self.multilingual = bool(self.other_languages)
-        self.quasi_identifiers = [
-            qid for qid, info in self.info.items() if info.question.quasi_identifier
-        ]
+        # A question any version marks stays a quasi-identifier: a value hidden once must
+        # never be shown because a newer version dropped the mark.
+        marked = {x.id for q in ordered for x in q.questions() if x.quasi_identifier}
+        self.quasi_identifiers = [qid for qid in self.info if qid in marked]
         if self.multilingual:
             self.quasi_identifiers.append(LANGUAGE_KEY)
         meta = (*META_COLUMNS, LANGUAGE) if self.multilingual else META_COLUMNS
@@ -120,9 +121,6 @@ class Layout:
     def version_codes(self, version: int, qid: str) -> frozenset[str]:
         return self._version_codes.get((version, qid), frozenset())
 
-    def combo(self, answers: Mapping[str, Any]) -> Combo:
-        return tuple(map(answers.get, self.quasi_identifiers))
-
     def answers_of(self, row: ReleasedRow) -> dict[str, Any]:
         """The row's answers, with its language among them when it is a quasi-identifier."""
         answers = _decode_answers(row.answers)
@@ -134,25 +132,27 @@ class Layout:
         self, row: ReleasedRow, answers: dict[str, Any], codes: bool, excel_safe: bool
     ) -> list[Cell]:
         """The row's cells in column order (one row; an export makes one builder for all)."""
-        return self.builder(codes, "safe values" if excel_safe else "values")(row, answers)
+        build = self.builder(codes, "safe values" if excel_safe else "values")
+        return build(row, answers, row.received)
 
     def builder(
         self, codes: bool, style: Style
-    ) -> Callable[[ReleasedRow, dict[str, Any]], list[Any]]:
-        """Rows -> cells with the plan of each row's version, made on first use."""
+    ) -> Callable[[ReleasedRow, dict[str, Any], str], list[Any]]:
+        """(row, answers as shown, date as shown) -> cells, with the plan of each row's
+        version, made on first use."""
         plans: dict[int, CellPlan] = {}
         text = style == "csv"
         # Batches and dates take few values: rendered once each, not once a row.
         batches, dates = Rendered(), Rendered()
 
-        def build(row: ReleasedRow, answers: dict[str, Any]) -> list[Any]:
+        def build(row: ReleasedRow, answers: dict[str, Any], received: str) -> list[Any]:
             plan = plans.get(row.version)
             if plan is None:
                 plan = plans[row.version] = make_plan(self, row.version, codes, style)
             if text:
-                out = fill(plan, batches[row.batch], dates[row.received], answers)
+                out = fill(plan, batches[row.batch], dates[received], answers)
             else:
-                out = fill(plan, row.batch, row.received, answers)
+                out = fill(plan, row.batch, received, answers)
             if self.multilingual:
                 # Whatever k-anonymity decided ("[c]" for a language too few share), never
                 # the row's own.
@@ -163,32 +163,28 @@ class Layout:
         return build
 
 
+# Applies the release's decisions to one row: changes its answers in place to what the row
+# shows (blanked quasi-identifiers, its language) and returns the date label it shows.
+Protect = Callable[[ReleasedRow, dict[str, Any]], str]
+
+
 class Options(msgspec.Struct, frozen=True):
     codes: bool = False
-    shown: dict[Combo, Combo] = {}  # k-anonymity decisions per quasi-identifier combination
+    protect: Protect | None = None  # None: rows as they are (tests of the writers alone)
     on_row: Callable[[int], None] | None = None  # progress: rows written so far
 
 
 def _rows(
     layout: Layout, rows: Iterable[ReleasedRow], options: Options, style: Style
 ) -> Iterator[list[Any]]:
-    qis = layout.quasi_identifiers
-    decided = options.shown
     answers_of = layout.answers_of
     build = layout.builder(options.codes, style)
+    protect = options.protect
     done = 0
     for row in rows:
         answers = answers_of(row)
-        if qis:
-            combo = tuple(map(answers.get, qis))
-            shown = decided.get(combo, combo)
-            if shown != combo:
-                for qid, value in zip(qis, shown, strict=True):
-                    if value is None:
-                        answers.pop(qid, None)
-                    else:
-                        answers[qid] = value
-        yield build(row, answers)
+        received = row.received if protect is None else protect(row, answers)
+        yield build(row, answers, received)
         done += 1
         if options.on_row is not None and done % CHUNK_ROWS == 0:
             options.on_row(done)
@@ -319,7 +315,15 @@ def _wording(info: QuestionInfo, lang: str, column: str, code: Cell) -> list[Cel
 def _codebook_default(layout: Layout) -> Iterator[list[Cell]]:
     yield ["batch", "Batch the response was released in", "meta", "", "", ""]
     yield ["questionnaire_version", "Version of the questionnaire answered", "meta", "", "", ""]
-    yield ["received", "Date the response arrived (no time is kept)", "meta", "", "", ""]
+    yield [
+        "received",
+        "Day the response arrived (no time is kept), or its ISO week (2026-W48) or month"
+        " (2026-11) where too few people share the day",
+        "meta",
+        "",
+        BLANK,
+        "hidden: too few people share even the month",
+    ]
     if layout.multilingual:
         about = "Language the response was given in (a language tag)"
         for lang in layout.languages:

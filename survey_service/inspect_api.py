@@ -4,6 +4,7 @@ QR and audit; every route needs a session or a bearer token (auth.api_guard)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from typing import Any
 
@@ -14,10 +15,12 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
-from survey_service import audit, auth, batches, downloads, qr, summary
+from survey_service import audit, auth, batches, downloads, qr
+from survey_service.confidentiality import suppression
 from survey_service.errors import error_response, one_error
 from survey_service.export import FORMATS, MEDIA_TYPES
 from survey_service.questionnaires import Questionnaire
+from survey_service.release import service, tables
 from survey_service.responses import FieldError
 from survey_service.settings import Settings
 from survey_service.store import Store
@@ -50,9 +53,15 @@ def me(request: Request[Any, Any, Any]) -> Response[bytes]:
     return _json({"name": _actor(request)})
 
 
+def _today(state: State) -> dt.date:
+    today: dt.date = state.today()
+    return today
+
+
 @get("/questionnaires")
 async def list_questionnaires(state: State) -> Response[bytes]:
-    return _json(await batches.overview(_store(state)))
+    settings: Settings = state.settings
+    return _json(await batches.overview(_store(state), settings.release, _today(state)))
 
 
 @get("/questionnaires/{questionnaire:str}/batches")
@@ -60,12 +69,14 @@ async def list_batches(state: State, questionnaire: FromPath[str]) -> Response[b
     if await _versions(state, questionnaire) is None:
         return one_error(404, "questionnaire", "no questionnaire with this id")
     store = _store(state)
+    settings: Settings = state.settings
     return _json(
         {
             "questionnaire": questionnaire,
-            "waiting": await store.waiting_count(questionnaire),
-            "min_batch": state.settings.min_batch,
+            "min_batch": settings.min_batch,
+            "waiting": await service.waiting(store, questionnaire, settings.release, _today(state)),
             "batches": await store.list_batches(questionnaire),
+            "revisions": await store.batch_revisions(questionnaire),
         }
     )
 
@@ -74,12 +85,14 @@ async def list_batches(state: State, questionnaire: FromPath[str]) -> Response[b
 async def release_batch(
     request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
 ) -> Response[bytes]:
-    if await _versions(state, questionnaire) is None:
+    versions = await _versions(state, questionnaire)
+    if versions is None:
         return one_error(404, "questionnaire", "no questionnaire with this id")
-    result = await batches.release(
-        _store(state), questionnaire, state.settings.min_batch, _actor(request)
+    settings: Settings = state.settings
+    result = await service.release(
+        _store(state), versions, settings.release, _actor(request), _today(state)
     )
-    if isinstance(result, batches.NotEnough):
+    if isinstance(result, service.Refusal):
         return one_error(409, "batch", result.message)
     return _json(result, 201)
 
@@ -104,12 +117,11 @@ async def export_response(
     versions = await _versions(state, questionnaire)
     if versions is None:
         return one_error(404, "questionnaire", "no questionnaire with this id")
+    settings: Settings = state.settings
+    release = await service.protected(store, versions, settings.release, _today(state))
     plan = downloads.Plan(questionnaire, chosen, fmt, codes, actor)  # type: ignore[arg-type]
     await audit.record(store, actor, "export", plan.audit_detail)
-    settings: Settings = state.settings
-    body = downloads.stream(
-        store, versions, plan, settings.k_anonymity, settings.data_dir / "export-tmp"
-    )
+    body = downloads.stream(store, release, plan, settings.data_dir / "export-tmp")
     return Stream(
         body,
         media_type=MEDIA_TYPES[plan.fmt],
@@ -167,28 +179,33 @@ async def export_questionnaire(
 
 async def build_summary(
     state: State, questionnaire: str, policy: str | None, by: str | None
-) -> summary.Summary | Response[bytes]:
+) -> tables.Summary | Response[bytes]:
+    """The summary every view shows: from the protected release, under the operator's policy
+    or a stricter one the request names."""
     versions = await _versions(state, questionnaire)
     if versions is None:
         return one_error(404, "questionnaire", "no questionnaire with this id")
-    policy = policy or state.settings.suppression_policy
+    settings: Settings = state.settings
+    allowed = suppression.allowed(settings.suppression_policy)
+    policy = policy or settings.suppression_policy
     errors = []
-    if policy not in summary.POLICIES:
-        errors.append(FieldError("policy", f"must be one of {', '.join(summary.POLICIES)}"))
-    qis = [q.id for v in versions for q in v.questions() if q.quasi_identifier]
-    if by and by not in qis:
+    if policy not in allowed:
         errors.append(
-            FieldError("by", f"must be a quasi-identifier: {', '.join(dict.fromkeys(qis))}")
+            FieldError(
+                "policy",
+                f"must be one of {', '.join(allowed)}: this service protects summaries with"
+                f" '{settings.suppression_policy}' at least",
+            )
         )
+    release = await service.protected(_store(state), versions, settings.release, _today(state))
+    qis = [q for q in release.layout.quasi_identifiers if q in release.layout.info]
+    if by and by not in qis:
+        errors.append(FieldError("by", f"must be a quasi-identifier: {', '.join(qis)}"))
     if errors:
         return error_response(422, errors)
-    store = _store(state)
-    numbers = [b.number for b in await store.list_batches(questionnaire)]
-    assert policy is not None
-    return await asyncio.to_thread(
-        lambda: summary.summarise(
-            versions, store.iter_released(questionnaire, numbers), numbers, policy, by or None
-        )
+    numbers = [b.number for b in await _store(state).list_batches(questionnaire)]
+    return tables.summarise(
+        release.layout, release.cells, suppression.policy(policy), numbers, by or None
     )
 
 

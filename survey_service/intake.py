@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import msgspec
 
-from survey_service import responses
+from survey_service import periods, responses
 from survey_service.registry import Registry
 from survey_service.responses import FieldError, Screen, Submission
 from survey_service.store import NewResponse, Store
@@ -22,16 +23,15 @@ class Result(msgspec.Struct, omit_defaults=True):
     errors: list[FieldError] = []
 
 
-def received_label(today: dt.date, precision: str) -> str:
-    """The only time a response keeps: its UTC date, or just its ISO week."""
-    if precision == "week":
-        year, week, _ = today.isocalendar()
-        return f"{year}-W{week:02d}"
-    return today.isoformat()
+RECORD_KEYS = 256  # a record key is 0..255, as in the ONS cell key method (rule 8)
 
 
-def _utc_today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def eligible_on(received: str, delay_days: int, draw: Callable[[int], int]) -> str:
+    """The first day a batch may take a response (rule 6): the day after its date label ends,
+    plus a random 0 to `delay_days` days. Drawn once, at intake, and stored as a date: no one
+    (an intruder who planted answers included) can tell which release will hold an answer,
+    and nothing received today is ever released today."""
+    return (periods.last_day(received) + dt.timedelta(days=1 + draw(delay_days + 1))).isoformat()
 
 
 class Intake:
@@ -41,10 +41,13 @@ class Intake:
         store: Store,
         screen: Screen,
         date_precision: str = "day",
-        today: Callable[[], dt.date] = _utc_today,
+        today: Callable[[], dt.date] = periods.utc_today,
+        release_delay_days: int = 0,
+        draw: Callable[[int], int] = secrets.randbelow,
     ):
         self.registry, self.store, self.screen = registry, store, screen
         self.date_precision, self.today = date_precision, today
+        self.release_delay_days, self.draw = release_delay_days, draw
 
     async def submit(self, items: Sequence[Any]) -> list[Result]:
         """Each item on its own: one bad item never spoils the others. Error fields are paths
@@ -105,13 +108,16 @@ class Intake:
         errors = responses.check_language(q, s.language) + errors
         if errors:
             return None, errors
+        received = periods.label(self.today(), self.date_precision)
         row = NewResponse(
             id=s.id,
             questionnaire=q.id,
             version=q.version,
-            received=received_label(self.today(), self.date_precision),
+            received=received,
             answers=msgspec.json.encode(answers),
             content_hash=responses.content_hash(q.id, q.version, answers, s.language),
+            eligible=eligible_on(received, self.release_delay_days, self.draw),
+            record_key=self.draw(RECORD_KEYS),
             language=s.language,
         )
         return row, []

@@ -14,18 +14,16 @@ from litestar.datastructures import Cookie, State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from survey_service import audit, auth, batches, inspect_api, qr, summary
+from survey_service import audit, auth, batches, charts, inspect_api, qr
+from survey_service.confidentiality import suppression
 from survey_service.inspect_api import NO_STORE
 from survey_service.ratelimit import rate_limited
+from survey_service.release import service, tables
 from survey_service.settings import Settings
 
 HTML = "text/html; charset=utf-8"
 AUDIENCES = {"young_people": "Young people", "staff": "Social workers (staff)"}
-POLICY_NAMES = {
-    "dfe": "DfE: numbers from 1 to 5 hidden",
-    "ons": "ONS: numbers under 10 hidden",
-    "nhs": "NHS: 1 to 7 hidden, others rounded to 5",
-}
+POLICY_NAMES = {name: p.label for name, p in suppression.POLICIES.items()}
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("survey_service", "templates"),
@@ -160,19 +158,24 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
     return response
 
 
+async def _overview(state: State) -> list[batches.Overview]:
+    settings: Settings = state.settings
+    return await batches.overview(state.store, settings.release, state.today())
+
+
 @get("/", guards=[auth.page_guard])
 async def dashboard(request: Request[Any, Any, Any], state: State) -> Response[str]:
     return render(
         request,
         "dashboard.html",
         title="Dashboard",
-        questionnaires=await batches.overview(state.store),
+        questionnaires=await _overview(state),
         min_batch=state.settings.min_batch,
     )
 
 
 async def _one(state: State, questionnaire: str) -> batches.Overview | None:
-    return next((o for o in await batches.overview(state.store) if o.id == questionnaire), None)
+    return next((o for o in await _overview(state) if o.id == questionnaire), None)
 
 
 def _not_found(request: Request[Any, Any, Any]) -> Response[str]:
@@ -196,13 +199,16 @@ async def _batches_page(
     one = await _one(state, questionnaire)
     if one is None:
         return _not_found(request)
+    settings: Settings = state.settings
     return render(
         request,
         "batches.html",
         status,
         title=f"Batches: {one.title}",
         q=one,
-        min_batch=state.settings.min_batch,
+        min_batch=settings.min_batch,
+        delay_days=settings.release_delay_days,
+        revisions=await state.store.batch_revisions(questionnaire),
         notice=notice,
         error=error,
     )
@@ -230,12 +236,14 @@ async def release(
     form = await request.form()
     if not _csrf_ok(request, form):
         return _forbidden(request)
-    if await _one(state, questionnaire) is None:
+    versions = await inspect_api._versions(state, questionnaire)
+    if versions is None:
         return _not_found(request)
-    result = await batches.release(
-        state.store, questionnaire, state.settings.min_batch, request.state.inspector
+    settings: Settings = state.settings
+    result = await service.release(
+        state.store, versions, settings.release, request.state.inspector, state.today()
     )
-    if isinstance(result, batches.NotEnough):
+    if isinstance(result, service.Refusal):
         return await _batches_page(request, state, questionnaire, 409, error=result.message)
     return Redirect(
         f"/inspect/questionnaires/{quote(questionnaire)}?released={result.number}",
@@ -270,19 +278,21 @@ async def summary_page(
     result = await inspect_api.build_summary(state, questionnaire, policy, by)
     if isinstance(result, Response):  # a bad choice in the form: show the plain summary
         result = await inspect_api.build_summary(state, questionnaire, None, None)
-        assert isinstance(result, summary.Summary)
+        assert isinstance(result, tables.Summary)
     versions = await inspect_api._versions(state, questionnaire)
     assert versions is not None
     qis = {q.id: q.text for v in versions for q in v.questions() if q.quasi_identifier}
-    charts = {s.id: summary.chart_svg(s, f"chart-{s.id}") for s in result.questions if s.rows}
+    drawn = {s.id: charts.chart_svg(s, f"chart-{s.id}") for s in result.questions if s.rows}
+    settings: Settings = state.settings
     return render(
         request,
         "summary.html",
         title=f"Summary: {one.title}",
         q=one,
         s=result,
-        charts=charts,
+        charts=drawn,
         qis=qis,
+        policies=suppression.allowed(settings.suppression_policy),
     )
 
 

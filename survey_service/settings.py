@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from survey_service.release.options import ReleaseOptions
+
 BUNDLED_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 ENV_PREFIX = "SURVEY_"
 
@@ -128,16 +130,42 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         ),
     ] = "http://127.0.0.1:8000"
     min_batch: Annotated[
-        int, Meta(ge=1, description="Fewest new responses an inspector batch may release.")
+        int, Meta(ge=1, description="Fewest new responses a batch may release (rule 6).")
     ] = 10
+    release_delay_days: Annotated[
+        int,
+        Meta(
+            ge=0,
+            le=60,
+            description="Each response becomes ready for a batch a random 1 to this many + 1"
+            " days after the day (or week) it arrived, drawn when it arrives, so no one can tell"
+            " which batch holds a given answer (rule 6).",
+        ),
+    ] = 7
+    release_schedule: Annotated[
+        Literal["manual", "daily", "weekly", "monthly"],
+        Meta(
+            description="manual: inspectors release batches; daily, weekly (Mondays) or monthly"
+            " (the 1st): the service releases every ready response itself (UTC) and inspectors"
+            " cannot choose the moment."
+        ),
+    ] = "manual"
     k_anonymity: Annotated[
         int,
-        Meta(ge=2, description="Row exports blank a quasi-identifier mix shared by fewer rows."),
+        Meta(
+            ge=2,
+            description="Released rows hide a mix of batch, date, language and quasi-identifier"
+            " answers shared by fewer rows than this (rule 7).",
+        ),
     ] = 5
     suppression_policy: Annotated[
-        Literal["dfe", "ons", "nhs"],
-        Meta(description="Default small-number suppression policy for summaries."),
-    ] = "dfe"
+        Literal["cellkey", "dfe", "ons", "nhs"],
+        Meta(
+            description="The least protection summaries get (rule 8): cellkey (the cell key"
+            " method alone), or it plus dfe, ons or nhs small-number hiding; a request may ask"
+            " only for one at least as strict."
+        ),
+    ] = "cellkey"
     session_hours: Annotated[
         float, Meta(gt=0, description="How long an inspector stays signed in, in hours.")
     ] = 12.0
@@ -167,6 +195,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "survey.sqlite3"
+
+    @property
+    def release(self) -> ReleaseOptions:
+        return ReleaseOptions(
+            self.k_anonymity, self.min_batch, self.release_delay_days, self.release_schedule
+        )
 
 
 def env_name(field: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import uuid
@@ -21,6 +22,26 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "correct horse battery"
 
 
+class Clock:
+    """A `today` for create_app that a test moves: answers wait at least until the day after
+    they arrive (rule 6), so a test releases them by moving the clock on."""
+
+    def __init__(self, day: dt.date = dt.date(2026, 11, 2)):
+        self.day = day
+
+    def __call__(self) -> dt.date:
+        return self.day
+
+    def advance(self, days: int = 1) -> None:
+        self.day += dt.timedelta(days=days)
+
+
+def make_app(settings: Settings) -> Any:
+    from survey_service.app import create_app
+
+    return create_app(settings, today=Clock())
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     folder = tmp_path / "questionnaires"
     folder.mkdir(exist_ok=True)
@@ -31,6 +52,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "data_dir": tmp_path / "data",
         "questionnaires_dir": folder,
         "login_slowdown_seconds": 0.0,
+        # Every answer is ready the day after it arrives: tests move the clock one day on.
+        "release_delay_days": 0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -79,7 +102,10 @@ async def seed(
     answers: list[dict[str, Any]],
     questionnaire: str = "every-type",
     version: int = 1,
+    ready: bool = True,
 ) -> None:
+    """Send answers through the public API; with `ready`, move the app's clock on until every
+    one of them may be released."""
     for start in range(0, len(answers), 500):
         items = [
             {
@@ -93,3 +119,6 @@ async def seed(
         reply = await client.post("/api/responses/batch", json={"responses": items})
         assert reply.status_code == 200, reply.text
         assert all(r["status"] == "accepted" for r in reply.json()["results"]), reply.text
+    if ready:
+        settings: Settings = client.app.state.settings
+        client.app.state.today.advance(settings.release_delay_days + 1)

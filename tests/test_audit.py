@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from inspect_support import (
     add_account,
+    make_app,
     make_settings,
     on_store,
     page_csrf,
@@ -19,12 +20,11 @@ from inspect_support import (
 from litestar.testing import AsyncTestClient
 
 from survey_service import auth
-from survey_service.app import create_app
 
 
 async def test_each_step_is_audited(tmp_path: Path):
     settings = make_settings(tmp_path)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with AsyncTestClient(make_app(settings)) as client:
         await add_account(client)  # account added
         await sign_in(client, "amira", "wrong password")  # login failed
         await sign_in(client, "ghost", "wrong password")  # login failed, unknown name
@@ -70,7 +70,7 @@ async def test_each_step_is_audited(tmp_path: Path):
 )
 async def test_triggers_refuse_changes_to_the_record(tmp_path: Path, sql: str):
     settings = make_settings(tmp_path)
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with AsyncTestClient(make_app(settings)) as client:
         await add_account(client)
         headers = await token_for(client)
         await seed(client, [{"fits": "yes"}] * 10)
@@ -85,7 +85,7 @@ async def test_triggers_refuse_changes_to_the_record(tmp_path: Path, sql: str):
 
 
 async def test_audit_page_lists_entries(tmp_path: Path):
-    async with AsyncTestClient(create_app(make_settings(tmp_path))) as client:
+    async with AsyncTestClient(make_app(make_settings(tmp_path))) as client:
         await add_account(client)
         await sign_in(client)
         page: Any = await client.get("/inspect/audit")

@@ -34,10 +34,14 @@ async def test_backup_during_writes_then_restore_round_trip(tmp_path, questionna
     env = {"SURVEY_DATA_DIR": str(data), "SURVEY_QUESTIONNAIRES_DIR": str(questionnaires_dir)}
     copy = tmp_path / "backups" / "copy.sqlite3"
     with ServerProcess(data, questionnaires_dir, env=ENV) as server:
-        load = Load(server.url, clients=8, deadline=3.0)
+        load = Load(server.url, clients=8, deadline=60.0)
         running = asyncio.create_task(load.run())
         await asyncio.sleep(0.8)
         made = await asyncio.to_thread(cli, "backup", str(copy), env=env)
+        # Writing goes on for a while after the backup, however long the backup took (a
+        # busy machine starts the CLI slowly).
+        await asyncio.sleep(0.8)
+        load.stop.set()
         await running
         assert made.returncode == 0, made.stderr
         # The service is still running: restore refuses rather than pull the file from under it.

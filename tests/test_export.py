@@ -14,11 +14,10 @@ from typing import Any
 import msgspec
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, add_account, make_settings, seed, token_for
+from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service import export
-from survey_service.app import create_app
 from survey_service.questionnaires import load_file
 from survey_service.store.inspectors import ReleasedRow
 
@@ -131,7 +130,7 @@ def test_xlsx_has_responses_codebook_and_notes(tmp_path):
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(create_app(make_settings(tmp_path))) as test_client:
+    async with AsyncTestClient(make_app(make_settings(tmp_path))) as test_client:
         await add_account(test_client)
         yield test_client
 
@@ -175,7 +174,7 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
         r[0].value: r[1].value
         for r in openpyxl.load_workbook(io.BytesIO(book))["notes"].iter_rows(min_row=2)
     }
-    assert "k = 5" in notes["k-anonymity"] and "3 rows" in notes["k-anonymity"]
+    assert "k = 5" in notes["k-anonymity"] and "3 rows in this file" in notes["k-anonymity"]
 
     body = json.loads(
         (await client.get("/api/inspect/batches/1.json?codes=1", headers=headers)).content

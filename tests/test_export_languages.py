@@ -16,11 +16,10 @@ from typing import Any
 import msgspec
 import openpyxl
 import pytest
-from inspect_support import add_account, make_settings, token_for
+from inspect_support import add_account, make_app, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service import export
-from survey_service.app import create_app
 from survey_service.questionnaires import load_file
 from survey_service.store.inspectors import ReleasedRow
 
@@ -87,7 +86,7 @@ def test_a_single_language_export_has_no_language_column():
 async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
     settings = make_settings(tmp_path)
     shutil.copy(MULTILINGUAL, settings.questionnaires_dir / "multilingual.toml")
-    async with AsyncTestClient(create_app(settings)) as test_client:
+    async with AsyncTestClient(make_app(settings)) as test_client:
         await add_account(test_client)
         yield test_client
 
@@ -107,6 +106,7 @@ async def test_a_language_shows_only_when_k_released_responses_share_it(client):
     ]
     reply = await client.post("/api/responses/batch", json={"responses": items})
     assert [r["status"] for r in reply.json()["results"]] == ["accepted"] * len(items)
+    client.app.state.today.advance()  # the day after: every answer is ready
     release = "/api/inspect/questionnaires/multilingual/batches"
     assert (await client.post(release, headers=headers)).status_code == 201
     url = "/api/inspect/questionnaires/multilingual/batches/all.csv"

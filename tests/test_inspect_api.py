@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from inspect_support import (
     add_account,
+    make_app,
     make_settings,
     on_store,
     page_csrf,
@@ -17,8 +18,6 @@ from inspect_support import (
     token_for,
 )
 from litestar.testing import AsyncTestClient
-
-from survey_service.app import create_app
 
 API_GETS = [
     "/api/inspect/me",
@@ -46,7 +45,7 @@ PAGES = [
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(create_app(make_settings(tmp_path))) as test_client:
+    async with AsyncTestClient(make_app(make_settings(tmp_path))) as test_client:
         await add_account(test_client)
         yield test_client
 
@@ -120,7 +119,7 @@ async def test_login_sets_strict_httponly_cookies_scoped_to_inspector_paths(clie
 async def test_session_cookie_is_secure_over_https(tmp_path):
     settings = make_settings(tmp_path, public_base_url="https://survey.example.org")
     async with AsyncTestClient(
-        create_app(settings), base_url="https://testserver.local"
+        make_app(settings), base_url="https://testserver.local"
     ) as test_client:
         await add_account(test_client)
         reply = await sign_in(test_client)
@@ -167,7 +166,7 @@ async def test_failures_slow_down_login(tmp_path, monkeypatch):
 
     monkeypatch.setattr(auth_module, "_pause", fake_sleep)
     settings = make_settings(tmp_path, login_slowdown_seconds=1.0)
-    async with AsyncTestClient(create_app(settings)) as test_client:
+    async with AsyncTestClient(make_app(settings)) as test_client:
         await add_account(test_client)
         for _ in range(3):
             await sign_in(test_client, "amira", "wrong")
@@ -192,8 +191,9 @@ async def test_release_needs_min_batch_and_batches_never_overlap(client):
     few = await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
     assert few.status_code == 409
     assert_error_shape(few.json())
-    assert "9 new responses are waiting" in few.json()["errors"][0]["message"]
-    assert "at least 10" in few.json()["errors"][0]["message"]
+    message = few.json()["errors"][0]["message"]
+    assert "Not enough answers are ready" in message and "at least 10" in message
+    assert "9" not in message  # no exact count of waiting answers, anywhere (rule 6)
     await seed(client, [{"fits": "no"}] * 3)
     made = await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
     assert made.status_code == 201
@@ -205,12 +205,18 @@ async def test_release_needs_min_batch_and_batches_never_overlap(client):
         "released": body["released"],
     }
     again = await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
-    assert again.status_code == 409 and "0 new responses" in again.json()["errors"][0]["message"]
+    assert again.status_code == 409 and "Not enough" in again.json()["errors"][0]["message"]
     await seed(client, [{"understand": "yes"}] * 10, questionnaire="staff")
     other = await client.post("/api/inspect/questionnaires/staff/batches", headers=headers)
     assert other.json()["number"] == 2  # unique across the service
     listed = await client.get("/api/inspect/questionnaires/every-type/batches", headers=headers)
-    assert listed.json()["batches"] == [body] and listed.json()["waiting"] == 0
+    assert listed.json()["batches"] == [body]
+    assert listed.json()["waiting"] == {
+        "release_possible": False,
+        "waiting": "none",
+        "ready": "none",
+        "schedule": "manual",
+    }
     overview = await client.get("/api/inspect/questionnaires", headers=headers)
     by_id = {q["id"]: q for q in overview.json()}
     assert by_id["every-type"]["released"] == 12 and by_id["every-type"]["versions"] == [1, 2]
@@ -307,7 +313,7 @@ async def test_portal_pages_render_for_a_signed_in_inspector(client):
 
 async def test_accounts_help_states_the_configured_lockout(tmp_path):
     settings = make_settings(tmp_path, login_max_failures=3, login_lockout_minutes=30)
-    async with AsyncTestClient(create_app(settings)) as local:
+    async with AsyncTestClient(make_app(settings)) as local:
         await add_account(local)
         await sign_in(local)
         page = (await local.get("/inspect/accounts")).text

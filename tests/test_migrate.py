@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from release_support import cut_batch
 
 from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
@@ -28,7 +29,16 @@ VERSIONS = [
 
 def responses(n: int) -> list[NewResponse]:
     return [
-        NewResponse(str(uuid.uuid4()), "demo", 1 + i % 2, "2026-W48", b'{"q":"%d"}' % i, f"c{i}")
+        NewResponse(
+            str(uuid.uuid4()),
+            "demo",
+            1 + i % 2,
+            "2026-W48",
+            b'{"q":"%d"}' % i,
+            f"c{i}",
+            "2026-12-01",
+            i % 256,
+        )
         for i in range(n)
     ]
 
@@ -49,7 +59,7 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         await s.add_inspector(INES, AUDIT)
         await s.add_credential("token-hash", "ines", "token", None)
         await s.record_login_failure("name-hash", 5, "2026-11-25T11:00:00Z")
-        batch = await s.release_batch("demo", 10, "2026-11-25", AUDIT)
+        batch = await cut_batch(s, "demo", "2026-12-01")
         assert isinstance(batch, Batch) and batch.number == 1
         await s.add_responses(rows[10_000:])  # waiting for the next batch
         await s.close()
@@ -98,9 +108,9 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             )
             assert await s.login_failures("name-hash") == (1, None)
             assert [b.count for b in await s.list_batches()] == [10_000]
-            assert await s.waiting_count("demo") == 2_000
+            assert await s.waiting_counts("demo", "2026-12-01") == (2_000, 2_000)
             # ...and new numbers follow the copied ones.
-            second = await s.release_batch("demo", 10, "2026-11-26", AUDIT)
+            second = await cut_batch(s, "demo", "2026-12-01")
             assert isinstance(second, Batch) and second.number == 2
             assert [e.id for e in await s.audit_entries()] == [3, 2, 1]
         finally:

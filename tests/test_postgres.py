@@ -11,12 +11,13 @@ import asyncpg
 import httpx
 import msgspec
 import pytest
+from inspect_support import make_app
 from litestar.testing import AsyncTestClient
+from release_support import cut_batch
 
 from survey_service import auth
-from survey_service.app import create_app
 from survey_service.store import StoredVersion, StoreUnavailable
-from survey_service.store.inspectors import AuditEntry, Batch
+from survey_service.store.inspectors import Batch
 from survey_service.store.postgres import PostgresStore
 from tests.conftest import response_body
 from tests.serverproc import ServerProcess
@@ -58,6 +59,8 @@ async def test_no_time_or_sequence_column_is_stored(pg_url: str, pg):
         "content_hash",
         "batch",
         "language",
+        "eligible",
+        "record_key",
     ]
 
 
@@ -155,8 +158,10 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
             answer = httpx.post(f"{server.url}/api/responses", json=clash)
             assert answer.status_code == 409
 
-        # Inspectors press Release on both instances at once, three times each: one batch
-        # holds all 30 responses; every other press finds too few waiting (409).
+        # The days pass: every response is ready. Inspectors press Release on both instances at
+        # once, three times each: one batch holds all 30 responses; every other press finds
+        # too few ready (409).
+        await pg.execute("UPDATE responses SET eligible = '2000-01-01'")
         headers = {"Authorization": f"Bearer {await _token(pg_url)}"}
         async with httpx.AsyncClient(timeout=30, headers=headers) as client:
             releases = await asyncio.gather(
@@ -181,8 +186,7 @@ async def test_the_audit_log_and_batches_refuse_changes(pg_url: str, pg):
     try:
         await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
         await s.add_responses([row() for _ in range(3)])
-        entry = AuditEntry("2026-11-25T10:00:00Z", "ines", "release")
-        batch = await s.release_batch("demo", 1, "2026-11-25", entry)
+        batch = await cut_batch(s, "demo")
         assert isinstance(batch, Batch)
     finally:
         await s.close()
@@ -204,7 +208,7 @@ async def test_the_audit_log_and_batches_refuse_changes(pg_url: str, pg):
 
 async def test_the_app_runs_on_postgresql_without_knowing_it(pg_url: str, settings):
     conf = msgspec.structs.replace(settings, database_url=pg_url, database_pool_size=3)
-    async with AsyncTestClient(create_app(conf)) as client:
+    async with AsyncTestClient(make_app(conf)) as client:
         body = response_body(fits="yes")
         assert (await client.post("/api/responses", json=body)).status_code == 201
         again = await client.post("/api/responses", json=body)

@@ -16,7 +16,7 @@ from survey_service.store.sqlite import SQLiteStore
 
 def response(received: str, text: str) -> NewResponse:
     answers = msgspec.json.encode({"one_word": text})
-    return NewResponse(str(uuid.uuid4()), "demo", 1, received, answers, text)
+    return NewResponse(str(uuid.uuid4()), "demo", 1, received, answers, text, received, 7)
 
 
 @pytest.fixture

@@ -23,7 +23,18 @@ from survey_service.store import (
     migrations,
     open_store,
 )
-from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
+from survey_service.store.inspectors import (
+    CONFLICT,
+    AuditEntry,
+    Batch,
+    Credential,
+    Inspector,
+    NewBatch,
+    ReleaseBasis,
+    ReleaseCommit,
+    Revision,
+    StoredDecision,
+)
 from survey_service.store.sqlite import SQLiteStore
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -39,6 +50,8 @@ def row(response_id: str | None = None, answers: bytes = b'{"q":"yes"}') -> NewR
         received="2026-11-25",
         answers=answers,
         content_hash="h-" + answers.decode(),
+        eligible="2026-11-26",
+        record_key=17,
     )
 
 
@@ -160,7 +173,9 @@ async def test_other_writes_get_their_turn_while_responses_keep_coming(store: St
 
 
 async def test_a_failed_transaction_acknowledges_nothing_and_the_next_one_works(store: Store):
-    orphan = NewResponse("6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f", "unknown", 9, "d", b"{}", "h")
+    orphan = NewResponse(
+        "6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f", "unknown", 9, "d", b"{}", "h", "d", 0
+    )
     good = row()
     # The unknown questionnaire breaks the foreign key, so the whole group rolls back.
     results = await asyncio.gather(
@@ -349,6 +364,8 @@ async def test_sqlite_no_time_or_sequence_is_stored(sqlite_store: SQLiteStore, t
         "content_hash",
         "batch",
         "language",  # issue 9: the questionnaire language chosen, nothing about the device
+        "eligible",  # issue 14: a date drawn at intake, never a time
+        "record_key",  # issue 14: 0..255, drawn at intake, never exported
     ]
 
 
@@ -385,23 +402,95 @@ async def test_accounts_credentials_and_login_failures(store: Store):
     assert await store.login_failures("n") == (0, None)
 
 
-async def test_a_batch_takes_every_waiting_response_once(store: Store):
+def commit(
+    generation: int,
+    count: int | None,
+    ready_by: str = "2026-11-26",
+    decisions: list[StoredDecision] | None = None,
+    cells: list[tuple[bytes, str, str, int, int]] | None = None,
+    revisions: list[Revision] | None = None,
+) -> ReleaseCommit:
+    return ReleaseCommit(
+        generation=generation,
+        basis=b'{"k":5}',
+        new_batch=None if count is None else NewBatch(count, "2026-11-27", ready_by),
+        decisions=decisions or [],
+        cells=cells or [],
+        revisions=revisions or [],
+        audit=audit("release", f"{count} responses"),
+    )
+
+
+async def test_a_batch_takes_every_ready_response_once(store: Store):
     await store.add_responses([row() for _ in range(4)])
-    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 4  # too few
-    await store.add_responses([row() for _ in range(7)])
-    await store.add_responses([msgspec.structs.replace(row(), language="pl")])
-    batch = await store.release_batch("demo", 5, "2026-11-25", audit())
-    assert isinstance(batch, Batch) and batch.count == 12
-    assert await store.waiting_count("demo") == 0
-    assert await store.release_batch("demo", 5, "2026-11-25", audit()) == 0
+    later = [msgspec.structs.replace(row(), eligible="2026-12-09") for _ in range(2)]
+    await store.add_responses([*later, msgspec.structs.replace(row(), language="pl")])
+    assert await store.waiting_counts("demo", "2026-11-26") == (7, 5)
+    assert await store.commit_release("demo", commit(0, 4)) == CONFLICT  # not what is ready
+    assert await store.release_basis("demo") == ReleaseBasis(0, b"", [])
+    decisions = [StoredDecision(None, b'{"@received":"2026-11-25"}', b'{"@received":"x"}', 5)]
+    cells = [(b'{"age":"[c]"}', "q", "yes", 5, 600)]
+    batch = await store.commit_release("demo", commit(0, 5, decisions=decisions, cells=cells))
+    assert isinstance(batch, Batch) and batch.count == 5
+    assert await store.waiting_counts("demo", "2026-11-26") == (2, 0)
+    assert await store.waiting_counts("demo", "2026-12-09") == (2, 2)
+    state = await store.release_basis("demo")
+    assert state.generation == 1 and state.basis == b'{"k":5}'
+    assert state.decisions == [msgspec.structs.replace(decisions[0], batch=batch.number)]
+    assert await store.release_cells("demo") == cells
+    assert await store.commit_release("demo", commit(0, 0)) == CONFLICT  # generation moved on
     assert await store.list_batches("demo") == [batch] == await store.list_batches()
     assert await store.get_batch(batch.number) == batch
     assert await store.get_batch(batch.number + 1) is None
-    assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 12 responses"
+    assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 5 responses"
     rows = await asyncio.to_thread(list, store.iter_released("demo", [batch.number]))
-    assert len(rows) == 12 and {r.batch for r in rows} == {batch.number}
+    assert len(rows) == 5 and {r.batch for r in rows} == {batch.number}
     assert {r.language for r in rows} == {None, "pl"}
     assert await asyncio.to_thread(list, store.iter_released("demo", [])) == []
+    inputs = await asyncio.to_thread(list, store.iter_release_inputs("demo", "2026-12-09"))
+    assert sorted(r.batch or 0 for r in inputs) == [0, 0, *[batch.number] * 5]
+    assert {r.record_key for r in inputs} == {17}
+
+
+async def test_a_release_without_a_batch_replaces_decisions_and_records_revisions(store: Store):
+    await store.add_responses([row() for _ in range(3)])
+    batch = await store.commit_release("demo", commit(0, 3))
+    assert isinstance(batch, Batch)
+    revision = Revision(batch.number, "2026-12-01", 2, "k raised")
+    again = commit(1, None, revisions=[revision], cells=[(b"{}", "", "1", 3, 51)])
+    assert await store.commit_release("demo", again) is None
+    assert await store.batch_revisions("demo") == [revision]
+    assert await store.release_cells("demo") == [(b"{}", "", "1", 3, 51)]
+    assert (await store.release_basis("demo")).generation == 2
+    assert await store.batch_revisions("other") == []
+
+
+async def test_a_purge_makes_every_release_stale(store: Store):
+    await store.add_responses([msgspec.structs.replace(row(), received="2025-01-01")])
+    await store.add_responses([row()])
+    assert isinstance(await store.commit_release("demo", commit(0, 2)), Batch)
+    assert await store.purge_responses(dt.date(2026, 1, 1)) == 1
+    state = await store.release_basis("demo")
+    assert (state.generation, state.basis) == (2, b"")
+
+
+async def test_a_scheduled_release_is_claimed_once(store: Store, new_store: OpenStore):
+    other = new_store()
+    await other.open()
+    try:
+        claims = await asyncio.gather(
+            store.claim_scheduled_release("weekly 2026-W49", "t"),
+            other.claim_scheduled_release("weekly 2026-W49", "t"),
+        )
+        assert sorted(claims) == [False, True]
+        assert await store.claim_scheduled_release("weekly 2026-W50", "t")
+    finally:
+        await other.close()
+
+
+def arriving() -> NewResponse:
+    """A response arriving now: ready on a later day than any release made today."""
+    return msgspec.structs.replace(row(), eligible="2026-11-28")
 
 
 async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_store: OpenStore):
@@ -409,18 +498,21 @@ async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_s
     responses keep arriving: one batch is cut, never two overlapping or an empty one."""
     other = new_store()
     await other.open()
-    await store.add_responses([row() for _ in range(30)])
-    results = await asyncio.gather(
-        store.release_batch("demo", 10, "2026-11-25", audit()),
-        other.release_batch("demo", 10, "2026-11-25", audit()),
-        *(s.add_responses([row()]) for s in (store, other) for _ in range(5)),
-    )
-    batches = [r for r in results[:2] if isinstance(r, Batch)]
-    assert len(batches) == 1 and batches[0].count >= 30
-    assert next(r for r in results[:2] if not isinstance(r, Batch)) < 10
-    released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
-    assert len(released) == batches[0].count
-    assert await store.waiting_count("demo") == 40 - batches[0].count
+    try:
+        await store.add_responses([row() for _ in range(30)])
+        results = await asyncio.gather(
+            store.commit_release("demo", commit(0, 30)),
+            other.commit_release("demo", commit(0, 30)),
+            *(s.add_responses([arriving()]) for s in (store, other) for _ in range(5)),
+        )
+        batches = [r for r in results[:2] if isinstance(r, Batch)]
+        assert len(batches) == 1 and batches[0].count == 30
+        assert CONFLICT in results[:2]
+        released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
+        assert len(released) == 30
+        assert await store.waiting_counts("demo", "2026-11-28") == (10, 10)
+    finally:
+        await other.close()
 
 
 async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):

@@ -1,99 +1,151 @@
-"""Summaries over released batches only, with suppression; the risk table of the 2015 report."""
+"""Summaries (rule 8): every figure from the protected release through the cell key method; the
+risk table of the 2015 report; honest percentages; the operator's policy as a floor."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
-from inspect_support import FIXTURES, add_account, make_settings, seed, sign_in, token_for
+from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, sign_in, token_for
 from litestar.testing import AsyncTestClient
+from release_support import inputs, work_out
 
-from survey_service import summary
-from survey_service.app import create_app
+from survey_service import charts
+from survey_service.confidentiality import cellkey
 from survey_service.questionnaires import load_file
-from survey_service.store.inspectors import ReleasedRow
 
 RISK = load_file(FIXTURES / "inspect" / "risk-v1.toml")
+EVERY = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 REPORT = {"no_concern": 26, "vulnerable": 78, "groomed": 26, "likely": 7}  # 137 children
 
 
-def risk_rows() -> list[ReleasedRow]:
-    rows = [
-        ReleasedRow(1, "2015-03-31", 1, msgspec.json.encode({"rating": code}))
-        for code, n in REPORT.items()
-        for _ in range(n)
-    ]
-    random.Random(4).shuffle(rows)
-    return rows
+def risk_rows(seed: int = 4) -> list[Any]:
+    return inputs([{"rating": code} for code, n in REPORT.items() for _ in range(n)], seed=seed)
 
 
-def test_the_reports_risk_table_under_dfe():
-    result = summary.summarise([RISK], risk_rows(), [1], "dfe")
-    assert result.responses == 137
+def test_the_reports_risk_table_under_the_cell_key_method():
+    """The worked example in docs/confidentiality.md: each figure is its true count moved by at
+    most 3 (most not at all), percentages are of the published n, and the same record keys
+    always give the same table."""
+    result = work_out([RISK], risk_rows()).summary()
+    assert result.responses == 137 and result.policy == "cellkey"
     (rating,) = result.questions
-    table = {c.code: (c.label, c.count, c.percent) for c in rating.rows}
-    assert table == {
-        "no_concern": ("No concern", 26, 19.0),
-        "vulnerable": ("Vulnerable to CSE", 78, 56.9),
-        "groomed": ("Possibly being groomed for CSE", 26, 19.0),
-        "likely": ("Likely to be involved in CSE", 7, 5.1),
-    }
-    assert "dfe" in result.note.lower()
-    svg = summary.chart_svg(rating, "c")
-    assert 'role="img"' in svg and "<title" in svg and "56.9 percent, 78 people" in svg
-    # Under ONS (under 10 hidden) the 7 is hidden, and another figure with it (secondary).
-    (ons,) = summary.summarise([RISK], risk_rows(), [1], "ons").questions
-    hidden = [c.code for c in ons.rows if c.count == "[c]"]
-    assert "likely" in hidden and len(hidden) >= 2
+    shown = {c.code: c.count for c in rating.rows}
+    for code, true in REPORT.items():
+        assert true in cellkey.could_be(shown[code])
+    assert 137 in cellkey.could_be(rating.n)
+    for c in rating.rows:
+        assert c.percent == round(100 * c.count / rating.n, 1)
+    assert work_out([RISK], risk_rows()).summary() == result
+    svg = charts.chart_svg(rating, "c")
+    assert 'role="img"' in svg and "<title" in svg and "percent, about" in svg
 
 
-def test_a_small_cell_is_hidden_with_its_policy_symbol():
-    rows = [r for r in risk_rows() if msgspec.json.decode(r.answers)["rating"] != "likely"]
-    rows += [ReleasedRow(1, "2015-03-31", 1, b'{"rating":"likely"}')] * 3
-    (rating,) = summary.summarise([RISK], rows, [1], "dfe").questions
-    likely = next(c for c in rating.rows if c.code == "likely")
+def test_the_risk_table_as_docs_show_it():
+    """docs/confidentiality.md prints this table for record keys drawn with seed 4."""
+    (rating,) = work_out([RISK], risk_rows()).summary().questions
+    assert [(c.count, c.percent) for c in rating.rows] == DOCS_RISK_TABLE
+    assert rating.n == DOCS_RISK_N
+
+
+DOCS_RISK_TABLE = [(26, 19.0), (78, 56.9), (26, 19.0), (7, 5.1)]
+DOCS_RISK_N = 137
+
+
+def test_policies_hide_small_perturbed_figures_on_top():
+    (ons,) = work_out([RISK], risk_rows()).summary("ons").questions
+    likely = next(c for c in ons.rows if c.code == "likely")
     assert likely.count == "[c]" and likely.percent == "[c]"
-    # No hidden cell can be worked back from the total: at least one more is hidden.
-    assert sum(1 for c in rating.rows if c.count == "[c]") >= 2
-    svg = summary.chart_svg(rating, "c")
-    assert "hidden because the number is small" in svg
+    assert all(isinstance(c.count, int) for c in ons.rows if c.code != "likely")
+    (nhs,) = work_out([RISK], risk_rows()).summary("nhs").questions
+    assert all(c.count == "*" or c.count % 5 == 0 for c in nhs.rows)
+
+
+def test_multiple_choice_percentages_are_of_the_people_who_answered():
+    """Issue 14, finding 5: percentages were shares of all ticks under a caption saying "of
+    people who answered". Here 56 people tick 112 boxes and 12 tick 'gp': 12 of 56 people is
+    21.4%, not 12 of 112 ticks (10.7%)."""
+    answers = [{"helped": ["gp", "mentor"]} for _ in range(12)]
+    answers += [{"helped": ["mentor", "social_worker"]} for _ in range(44)]
+    answers += [{"fits": "yes"}] * 10  # did not answer the question at all
+    assert sum(len(a.get("helped", [])) for a in answers) == 112
+    (helped,) = [
+        q for q in work_out([EVERY], inputs(answers)).summary().questions if q.id == "helped"
+    ]
+    assert 56 in cellkey.could_be(helped.n)
+    gp = next(c for c in helped.rows if c.code == "gp")
+    assert gp.percent == round(100 * gp.count / helped.n, 1)
+    assert 19 <= gp.percent <= 24  # 12 of 56, give or take the noise; never about 10%
+    assert 10 in cellkey.could_be(helped.not_answered)
+
+
+def test_every_question_type_gets_bars_and_free_text_only_a_count():
+    rows = inputs([{"trust": 3, "times": 30, "helped": ["gp", "mentor"], "one_word": "ok"}] * 11)
+    result = {q.id: q for q in work_out([EVERY], rows).summary().questions}
+    assert [c.code for c in result["trust"].rows] == ["1", "2", "3", "4", "5"]
+    assert 11 in cellkey.could_be({c.code: c.count for c in result["helped"].rows}["gp"])
+    assert len(result["times"].rows) == 8  # 0..31 in bands of 4
+    assert result["one_word"].rows == [] and 11 in cellkey.could_be(result["one_word"].n)
+
+
+def test_a_split_shows_the_same_figure_for_the_same_people():
+    """A cell is a set of people: the plain table's 'no' and the split's groups are figures
+    of their own, but the age question's count for 14-15 in the plain table is the same set
+    as the 14-15 group's answered-age n, so it shows the same number."""
+    answers = (
+        [{"fits": "yes", "age_band": "12_13", "gender": "girl"}] * 20
+        + [{"fits": "no", "age_band": "12_13", "gender": "girl"}] * 6
+        + [{"fits": "yes", "age_band": "14_15", "gender": "boy"}] * 20
+        + [{"fits": "no", "age_band": "14_15", "gender": "boy"}] * 10
+    )
+    worked = work_out([EVERY], inputs(answers))
+    plain = {q.id: q for q in worked.summary().questions}
+    split = {q.id: q for q in worked.summary(by="age_band").questions}
+    age_counts = {c.code: c.count for c in plain["age_band"].rows}
+    for group in split["age_band"].groups:
+        if group.code in age_counts:
+            assert group.n == age_counts[group.code]
+    assert {c.code: c.count for c in split["fits"].rows} == {
+        c.code: c.count for c in plain["fits"].rows
+    }
 
 
 @pytest.fixture
 async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
-    async with AsyncTestClient(create_app(make_settings(tmp_path))) as test_client:
+    async with AsyncTestClient(make_app(make_settings(tmp_path))) as test_client:
         await add_account(test_client)
         yield test_client
 
 
-async def test_summary_counts_released_batches_only_and_lists_text_shuffled(client):
+async def test_summary_counts_released_batches_only_and_shows_no_text(client):
     headers = await token_for(client)
     await seed(
         client, [{"fits": "no", "why_not": f"answer {n}", "age_band": "14_15"} for n in range(12)]
     )
     await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
     await seed(client, [{"fits": "yes"}] * 5)  # waiting, not released: never counted
-    body = (
-        await client.get(
-            "/api/inspect/questionnaires/every-type/summary?by=age_band", headers=headers
-        )
-    ).json()
-    assert body["responses"] == 12 and body["batches"] == [1] and body["policy"] == "dfe"
+    reply = await client.get(
+        "/api/inspect/questionnaires/every-type/summary?by=age_band", headers=headers
+    )
+    body = reply.json()
+    assert body["responses"] == 12 and body["batches"] == [1] and body["policy"] == "cellkey"
     fits = next(q for q in body["questions"] if q["id"] == "fits")
-    assert {c["code"]: c["count"] for c in fits["rows"]} == {
-        "yes": 0,
-        "no": 12,
-        "not_sure": 0,
-        "prefer_not": 0,
-    }
+    counts = {c["code"]: c["count"] for c in fits["rows"]}
+    assert counts["yes"] == counts["not_sure"] == counts["prefer_not"] == 0
+    assert 12 in cellkey.could_be(counts["no"])
     assert set(fits["rows"][0]) == {"code", "label", "count", "percent"}
-    assert [g["code"] for g in fits["groups"]] == ["12_13", "14_15", "16_17", "prefer_not"]
-    texts = next(q for q in body["questions"] if q["id"] == "why_not")["texts"]
-    assert sorted(texts) == sorted(f"answer {n}" for n in range(12))
+    assert [g["code"] for g in fits["groups"]] == [
+        "12_13",
+        "14_15",
+        "16_17",
+        "prefer_not",
+        "[c]",
+        None,
+    ]
+    why_not = next(q for q in body["questions"] if q["id"] == "why_not")
+    assert why_not["rows"] == [] and "answer 1" not in reply.text
     page = await _page(client)
     assert "<svg" in page and 'role="img"' in page and "Split by" in page
 
@@ -105,48 +157,19 @@ async def _page(client: AsyncTestClient[Any]) -> str:
     return reply.text
 
 
-def test_every_summary_question_type_gets_bars():
-    every = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
-    rows = [
-        ReleasedRow(
-            1,
-            "d",
-            1,
-            msgspec.json.encode(
-                {"trust": 3, "times": 30, "helped": ["gp", "mentor"], "one_word": "ok"}
-            ),
-        )
-    ] * 11
-    result = {q.id: q for q in summary.summarise([every], rows, [1], "dfe").questions}
-    assert [c.code for c in result["trust"].rows] == ["1", "2", "3", "4", "5"]
-    assert {c.code: c.count for c in result["helped"].rows}["gp"] == 11
-    assert len(result["times"].rows) == 8  # 0..31 in bins of 4
-    assert next(c for c in result["times"].rows if c.code == "28-31").count == 11
-    assert result["one_word"].texts == ["ok"] * 11
-
-
-def test_a_split_cannot_be_undone_with_the_overall_counts():
-    """Group A has 2 'no': hidden. Were the groups suppressed one by one beside a fully shown
-    overall row, A's 'no' would be overall 'no' minus B's 'no'. As one two-way table it
-    cannot be worked back from anything shown."""
-    every = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
-    answers = (
-        [{"fits": "yes", "age_band": "12_13"}] * 20
-        + [{"fits": "no", "age_band": "12_13"}] * 2
-        + [{"fits": "yes", "age_band": "14_15"}] * 20
-        + [{"fits": "no", "age_band": "14_15"}] * 10
-    )
-    rows = [ReleasedRow(1, "2026-11-25", 1, msgspec.json.encode(a)) for a in answers]
-    fits = next(
-        q
-        for q in summary.summarise([every], rows, [1], "dfe", by="age_band").questions
-        if q.id == "fits"
-    )
-    overall = {c.code: c.count for c in fits.rows}
-    groups = {g.code: {c.code: c.count for c in g.rows} for g in fits.groups}
-    assert groups["12_13"]["no"] == "[c]"
-    others = [groups[g]["no"] for g in groups if g != "12_13"]
-    derivable = isinstance(overall["no"], int) and all(isinstance(v, int) for v in others)
-    assert not derivable, (overall, groups)
-    # Nor from the group's own total: its other cell is hidden too.
-    assert groups["12_13"]["yes"] == "[c]"
+async def test_a_request_may_only_ask_for_a_stricter_policy(tmp_path):
+    """Issue 14, finding 6: ?policy=dfe overrode a stricter SURVEY_SUPPRESSION_POLICY."""
+    settings = make_settings(tmp_path, suppression_policy="ons")
+    async with AsyncTestClient(make_app(settings)) as local:
+        await add_account(local)
+        headers = await token_for(local)
+        path = "/api/inspect/questionnaires/every-type/summary"
+        weaker = await local.get(f"{path}?policy=dfe", headers=headers)
+        assert weaker.status_code == 422
+        assert weaker.json()["errors"][0]["field"] == "policy"
+        assert "'ons' at least" in weaker.json()["errors"][0]["message"]
+        assert (await local.get(path, headers=headers)).json()["policy"] == "ons"
+        await sign_in(local)
+        page = await local.get("/inspect/questionnaires/every-type/summary?policy=dfe")
+        assert page.status_code == 200
+        assert 'value="dfe"' not in page.text and 'value="ons" selected' in page.text

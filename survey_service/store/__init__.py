@@ -27,7 +27,9 @@ class StoredVersion(msgspec.Struct, frozen=True):
 
 
 class NewResponse(msgspec.Struct, frozen=True):
-    """A checked, screened response ready to store. `received` is a date label, never a time."""
+    """A checked, screened response ready to store. `received` is a date label, never a time;
+    `eligible` the first day a batch may take it (rule 6); `record_key` its random key for the
+    cell key method (rule 8). Neither is ever exported."""
 
     id: str
     questionnaire: str
@@ -35,6 +37,8 @@ class NewResponse(msgspec.Struct, frozen=True):
     received: str
     answers: bytes
     content_hash: str
+    eligible: str
+    record_key: int
     # The questionnaire language answered in (multilingual versions only); a quasi-identifier.
     language: str | None = None
 

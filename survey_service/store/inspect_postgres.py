@@ -9,17 +9,24 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 
 from survey_service.store.inspectors import (
+    CONFLICT,
     AuditEntry,
     Batch,
     Credential,
     CredentialKind,
     Inspector,
+    NewBatch,
+    ReleaseBasis,
+    ReleaseCommit,
     ReleasedRow,
+    ReleaseInput,
+    Revision,
+    StoredDecision,
 )
 
 T = TypeVar("T")
@@ -156,44 +163,7 @@ class InspectorPostgresMixin:
                 "DELETE FROM login_failures WHERE name_hash = $1", name_hash
             )
 
-    # -- batches -----------------------------------------------------------------------------
-
-    async def release_batch(
-        self, questionnaire: str, min_batch: int, released: str, audit: AuditEntry
-    ) -> Batch | int:
-        with self._guard("releasing a batch"):
-            async with self._require_pool().acquire() as conn, conn.transaction():
-                # Releases of one questionnaire queue here, whichever instance they reach: the
-                # second sees the first one's batch committed, so nothing overlaps and it finds
-                # too few waiting rather than cutting an empty batch.
-                await conn.execute(
-                    "SELECT pg_advisory_xact_lock($1, hashtext($2))", BATCH_LOCK, questionnaire
-                )
-                # Exactly these rows, locked against a concurrent purge: responses arriving
-                # meanwhile wait for the next batch and the count stays true.
-                ids = [
-                    r[0]
-                    for r in await conn.fetch(
-                        "SELECT id FROM responses WHERE questionnaire = $1 AND batch IS NULL"
-                        " FOR UPDATE",
-                        questionnaire,
-                    )
-                ]
-                if len(ids) < min_batch:
-                    return len(ids)
-                number = await conn.fetchval(
-                    "INSERT INTO batches (questionnaire, count, released) VALUES ($1, $2, $3)"
-                    " RETURNING number",
-                    questionnaire,
-                    len(ids),
-                    released,
-                )
-                await conn.execute(
-                    "UPDATE responses SET batch = $1 WHERE id = ANY($2::text[])", number, ids
-                )
-                detail = audit.detail or f"batch {number}: {len(ids)} responses"
-                await conn.execute(_AUDIT_INSERT, audit.at, audit.actor, audit.action, detail)
-        return Batch(number, questionnaire, len(ids), released)
+    # -- batches and the release model ------------------------------------------------------
 
     async def list_batches(self, questionnaire: str | None = None) -> list[Batch]:
         sql = "SELECT number, questionnaire, count, released FROM batches"
@@ -211,12 +181,83 @@ class InspectorPostgresMixin:
         )
         return Batch(*rows[0]) if rows else None
 
-    async def waiting_count(self, questionnaire: str) -> int:
+    async def waiting_counts(self, questionnaire: str, ready_by: str) -> tuple[int, int]:
         rows = await self._fetch(
-            "SELECT count(*) FROM responses WHERE questionnaire = $1 AND batch IS NULL",
+            "SELECT count(*), count(*) FILTER (WHERE eligible <= $2) FROM responses"
+            " WHERE questionnaire = $1 AND batch IS NULL",
+            questionnaire,
+            ready_by,
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    async def release_basis(self, questionnaire: str) -> ReleaseBasis:
+        state = await self._fetch(
+            "SELECT generation, basis FROM release_state WHERE questionnaire = $1", questionnaire
+        )
+        decisions = await self._fetch(
+            "SELECT batch, combo, shown, rows FROM release_decisions WHERE questionnaire = $1",
             questionnaire,
         )
-        return int(rows[0][0])
+        generation, basis = (state[0][0], state[0][1]) if state else (0, "")
+        return ReleaseBasis(
+            generation,
+            basis.encode(),
+            [StoredDecision(r[0], r[1].encode(), r[2].encode(), r[3]) for r in decisions],
+        )
+
+    async def commit_release(
+        self, questionnaire: str, commit: ReleaseCommit
+    ) -> Batch | Literal["conflict"] | None:
+        with self._guard("storing a release"):
+            async with self._require_pool().acquire() as conn, conn.transaction():
+                # Releases of one questionnaire queue here, whichever instance they reach; every
+                # check comes before the first write, so a conflict leaves nothing to undo.
+                await conn.execute(
+                    "SELECT pg_advisory_xact_lock($1, hashtext($2))", BATCH_LOCK, questionnaire
+                )
+                generation = await conn.fetchval(
+                    "SELECT generation FROM release_state WHERE questionnaire = $1", questionnaire
+                )
+                if (generation or 0) != commit.generation:
+                    return CONFLICT
+                batch = await _new_batch(conn, questionnaire, commit.new_batch)
+                if batch == CONFLICT:
+                    return CONFLICT
+                assert not isinstance(batch, str)
+                await _store_release(conn, questionnaire, commit, batch)
+                detail = commit.audit.detail
+                if batch is not None:
+                    detail = f"batch {batch.number}: {detail}"
+                a = commit.audit
+                await conn.execute(_AUDIT_INSERT, a.at, a.actor, a.action, detail)
+        return batch
+
+    async def release_cells(self, questionnaire: str) -> list[tuple[bytes, str, str, int, int]]:
+        rows = await self._fetch(
+            "SELECT groups, question, category, count, keysum FROM release_cells"
+            " WHERE questionnaire = $1",
+            questionnaire,
+        )
+        return [(r[0].encode(), r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def batch_revisions(self, questionnaire: str) -> list[Revision]:
+        rows = await self._fetch(
+            "SELECT r.batch, r.revised, r.cells, r.reason FROM batch_revisions r"
+            " JOIN batches b ON b.number = r.batch WHERE b.questionnaire = $1"
+            " ORDER BY r.revised, r.batch",
+            questionnaire,
+        )
+        return [Revision(*r) for r in rows]
+
+    async def claim_scheduled_release(self, period: str, at: str) -> bool:
+        with self._guard("claiming a scheduled release"):
+            claimed = await self._require_pool().fetchval(
+                "INSERT INTO scheduled_releases (period, at) VALUES ($1, $2)"
+                " ON CONFLICT DO NOTHING RETURNING TRUE",
+                period,
+                at,
+            )
+        return bool(claimed)
 
     # -- audit -------------------------------------------------------------------------------
 
@@ -259,6 +300,87 @@ class InspectorPostgresMixin:
                         yield ReleasedRow(version, received, batch, bytes(answers), language)
             finally:
                 loop.run(conn.close())
+
+    def iter_release_inputs(
+        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+    ) -> Iterator[ReleaseInput]:
+        sql = (
+            "SELECT batch, version, received, language, answers, record_key FROM responses"
+            " WHERE questionnaire = $1 AND (batch IS NOT NULL OR eligible <= $2)"
+            + (" ORDER BY record_key" if by_key else "")
+        )
+        with _LoopThread() as loop, self._guard("reading rows for a release"):
+            conn = loop.run(asyncpg.connect(self.url))
+            try:
+                loop.run(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+                cursor = loop.run(_cursor(conn, sql, questionnaire, ready_by or ""))
+                while chunk := loop.run(cursor.fetch(_CHUNK)):
+                    for batch, version, received, language, answers, key in chunk:
+                        yield ReleaseInput(batch, version, received, language, bytes(answers), key)
+            finally:
+                loop.run(conn.close())
+
+
+async def _new_batch(
+    conn: asyncpg.Connection, questionnaire: str, new: NewBatch | None
+) -> Batch | Literal["conflict"] | None:
+    """The batch of every waiting row ready by its date, locked against a purge meanwhile;
+    CONFLICT (nothing written) when that is not exactly the rows the release worked on."""
+    if new is None:
+        return None
+    ids = [
+        r[0]
+        for r in await conn.fetch(
+            "SELECT id FROM responses WHERE questionnaire = $1 AND batch IS NULL"
+            " AND eligible <= $2 FOR UPDATE",
+            questionnaire,
+            new.ready_by,
+        )
+    ]
+    if len(ids) != new.count:
+        return CONFLICT
+    number = await conn.fetchval(
+        "INSERT INTO batches (questionnaire, count, released) VALUES ($1, $2, $3) RETURNING number",
+        questionnaire,
+        new.count,
+        new.released,
+    )
+    await conn.execute("UPDATE responses SET batch = $1 WHERE id = ANY($2::text[])", number, ids)
+    return Batch(number, questionnaire, new.count, new.released)
+
+
+async def _store_release(
+    conn: asyncpg.Connection, questionnaire: str, commit: ReleaseCommit, batch: Batch | None
+) -> None:
+    """Replace the questionnaire's decisions and cells, add revisions, move the generation on."""
+    number = batch.number if batch else None
+    await conn.execute("DELETE FROM release_decisions WHERE questionnaire = $1", questionnaire)
+    await conn.copy_records_to_table(
+        "release_decisions",
+        records=[
+            (questionnaire, d.batch or number, d.combo.decode(), d.shown.decode(), d.rows)
+            for d in commit.decisions
+        ],
+        columns=["questionnaire", "batch", "combo", "shown", "rows"],
+    )
+    await conn.execute("DELETE FROM release_cells WHERE questionnaire = $1", questionnaire)
+    await conn.copy_records_to_table(
+        "release_cells",
+        records=[(questionnaire, g.decode(), q, c, n, k) for g, q, c, n, k in commit.cells],
+        columns=["questionnaire", "groups", "question", "category", "count", "keysum"],
+    )
+    await conn.executemany(
+        "INSERT INTO batch_revisions (batch, revised, cells, reason) VALUES ($1, $2, $3, $4)",
+        [(r.batch, r.revised, r.cells, r.reason) for r in commit.revisions],
+    )
+    await conn.execute(
+        "INSERT INTO release_state (questionnaire, generation, basis) VALUES ($1, $2, $3)"
+        " ON CONFLICT (questionnaire) DO UPDATE SET generation = excluded.generation,"
+        " basis = excluded.basis",
+        questionnaire,
+        commit.generation + 1,
+        commit.basis.decode(),
+    )
 
 
 async def _cursor(conn: asyncpg.Connection, sql: str, *args: object) -> Any:

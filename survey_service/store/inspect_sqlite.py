@@ -6,17 +6,23 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from itertools import starmap
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
 from survey_service.store.inspectors import (
+    CONFLICT,
     AuditEntry,
     Batch,
     Credential,
     CredentialKind,
     Inspector,
+    ReleaseBasis,
+    ReleaseCommit,
     ReleasedRow,
+    ReleaseInput,
+    Revision,
+    StoredDecision,
 )
 
 T = TypeVar("T")
@@ -153,35 +159,7 @@ class InspectorSQLMixin:
     async def clear_login_failures(self, name_hash: str) -> None:
         await self._statements([("DELETE FROM login_failures WHERE name_hash = ?", (name_hash,))])
 
-    # -- batches -----------------------------------------------------------------------------
-
-    async def release_batch(
-        self, questionnaire: str, min_batch: int, released: str, audit: AuditEntry
-    ) -> Batch | int:
-        async def run(conn: aiosqlite.Connection) -> Batch | int:
-            async with conn.execute(
-                "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL",
-                (questionnaire,),
-            ) as cursor:
-                row = await cursor.fetchone()
-            waiting = int(row[0]) if row else 0
-            if waiting < min_batch:
-                return waiting
-            cursor = await conn.execute(
-                "INSERT INTO batches (questionnaire, count, released) VALUES (?, ?, ?)",
-                (questionnaire, waiting, released),
-            )
-            number = cursor.lastrowid
-            assert number is not None
-            await conn.execute(
-                "UPDATE responses SET batch = ? WHERE questionnaire = ? AND batch IS NULL",
-                (number, questionnaire),
-            )
-            detail = audit.detail or f"batch {number}: {waiting} responses"
-            await conn.execute(_AUDIT_INSERT, (audit.at, audit.actor, audit.action, detail))
-            return Batch(number, questionnaire, waiting, released)
-
-        return await self.write(run)
+    # -- batches and the release model ------------------------------------------------------
 
     async def list_batches(self, questionnaire: str | None = None) -> list[Batch]:
         sql = "SELECT number, questionnaire, count, released FROM batches"
@@ -199,12 +177,88 @@ class InspectorSQLMixin:
         )
         return Batch(rows[0][0], rows[0][1], rows[0][2], rows[0][3]) if rows else None
 
-    async def waiting_count(self, questionnaire: str) -> int:
+    async def waiting_counts(self, questionnaire: str, ready_by: str) -> tuple[int, int]:
         rows = await self._read(
-            "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL",
+            "SELECT count(*), coalesce(sum(eligible <= ?), 0) FROM responses"
+            " WHERE questionnaire = ? AND batch IS NULL",
+            (ready_by, questionnaire),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    async def release_basis(self, questionnaire: str) -> ReleaseBasis:
+        state = await self._read(
+            "SELECT generation, basis FROM release_state WHERE questionnaire = ?", (questionnaire,)
+        )
+        decisions = await self._read(
+            "SELECT batch, combo, shown, rows FROM release_decisions WHERE questionnaire = ?",
             (questionnaire,),
         )
-        return int(rows[0][0])
+        generation, basis = (state[0][0], state[0][1]) if state else (0, "")
+        return ReleaseBasis(
+            generation,
+            basis.encode(),
+            [StoredDecision(r[0], r[1].encode(), r[2].encode(), r[3]) for r in decisions],
+        )
+
+    async def commit_release(
+        self, questionnaire: str, commit: ReleaseCommit
+    ) -> Batch | Literal["conflict"] | None:
+        async def run(conn: aiosqlite.Connection) -> Batch | Literal["conflict"] | None:
+            # Every check comes before the first write: a conflict leaves nothing to undo.
+            if await _one(conn, _GENERATION, (questionnaire,), 0) != commit.generation:
+                return CONFLICT
+            new = commit.new_batch
+            batch = None
+            if new is not None:
+                ready = await _one(conn, _READY, (questionnaire, new.ready_by), 0)
+                if ready != new.count:
+                    return CONFLICT
+                cursor = await conn.execute(
+                    "INSERT INTO batches (questionnaire, count, released) VALUES (?, ?, ?)",
+                    (questionnaire, new.count, new.released),
+                )
+                assert cursor.lastrowid is not None
+                batch = Batch(cursor.lastrowid, questionnaire, new.count, new.released)
+                await conn.execute(
+                    "UPDATE responses SET batch = ? WHERE questionnaire = ? AND batch IS NULL"
+                    " AND eligible <= ?",
+                    (batch.number, questionnaire, new.ready_by),
+                )
+            await _store_release(conn, questionnaire, commit, batch)
+            detail = (
+                f"batch {batch.number}: {commit.audit.detail}" if batch else commit.audit.detail
+            )
+            await conn.execute(_AUDIT_INSERT, (*_audit_params(commit.audit)[:3], detail))
+            return batch
+
+        return await self.write(run)
+
+    async def release_cells(self, questionnaire: str) -> list[tuple[bytes, str, str, int, int]]:
+        rows = await self._read(
+            "SELECT groups, question, category, count, keysum FROM release_cells"
+            " WHERE questionnaire = ?",
+            (questionnaire,),
+        )
+        return [(r[0].encode(), r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def batch_revisions(self, questionnaire: str) -> list[Revision]:
+        rows = await self._read(
+            "SELECT r.batch, r.revised, r.cells, r.reason FROM batch_revisions r"
+            " JOIN batches b ON b.number = r.batch WHERE b.questionnaire = ?"
+            " ORDER BY r.revised, r.batch",
+            (questionnaire,),
+        )
+        return [Revision(*r) for r in rows]
+
+    async def claim_scheduled_release(self, period: str, at: str) -> bool:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "INSERT INTO scheduled_releases (period, at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (period, at),
+            )
+            return cursor.rowcount == 1
+
+        return await self.write(run)
 
     # -- audit -------------------------------------------------------------------------------
 
@@ -245,3 +299,66 @@ class InspectorSQLMixin:
                 yield from starmap(ReleasedRow, chunk)
         finally:
             conn.close()
+
+    def iter_release_inputs(
+        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+    ) -> Iterator[ReleaseInput]:
+        conn = sqlite3.connect(
+            f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
+        )
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            cursor = conn.execute(
+                "SELECT batch, version, received, language, answers, record_key FROM responses"
+                " WHERE questionnaire = ? AND (batch IS NOT NULL OR eligible <= ?)"
+                + (" ORDER BY record_key" if by_key else ""),
+                (questionnaire, ready_by or ""),
+            )
+            while chunk := cursor.fetchmany(2000):
+                yield from starmap(ReleaseInput, chunk)
+        finally:
+            conn.close()
+
+
+_GENERATION = "SELECT generation FROM release_state WHERE questionnaire = ?"
+_READY = (
+    "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL AND eligible <= ?"
+)
+
+
+async def _one(conn: aiosqlite.Connection, sql: str, params: Sequence[Any], default: Any) -> Any:
+    async with conn.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    return row[0] if row else default
+
+
+async def _store_release(
+    conn: aiosqlite.Connection, questionnaire: str, commit: ReleaseCommit, batch: Batch | None
+) -> None:
+    """Replace the questionnaire's decisions and cells, add revisions, move the generation on."""
+    new_number = batch.number if batch else None
+    await conn.execute("DELETE FROM release_decisions WHERE questionnaire = ?", (questionnaire,))
+    await conn.executemany(
+        "INSERT INTO release_decisions (questionnaire, batch, combo, shown, rows)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (questionnaire, d.batch or new_number, d.combo.decode(), d.shown.decode(), d.rows)
+            for d in commit.decisions
+        ],
+    )
+    await conn.execute("DELETE FROM release_cells WHERE questionnaire = ?", (questionnaire,))
+    await conn.executemany(
+        "INSERT INTO release_cells (questionnaire, groups, question, category, count, keysum)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(questionnaire, g.decode(), q, c, n, k) for g, q, c, n, k in commit.cells],
+    )
+    await conn.executemany(
+        "INSERT INTO batch_revisions (batch, revised, cells, reason) VALUES (?, ?, ?, ?)",
+        [(r.batch, r.revised, r.cells, r.reason) for r in commit.revisions],
+    )
+    await conn.execute(
+        "INSERT INTO release_state (questionnaire, generation, basis) VALUES (?, ?, ?)"
+        " ON CONFLICT (questionnaire) DO UPDATE SET generation = excluded.generation,"
+        " basis = excluded.basis",
+        (questionnaire, commit.generation + 1, commit.basis.decode()),
+    )

@@ -50,6 +50,67 @@ class ReleasedRow(msgspec.Struct, array_like=True, frozen=True):
     language: str | None = None  # multilingual versions only; a quasi-identifier
 
 
+class ReleaseInput(msgspec.Struct, array_like=True, frozen=True):
+    """A row as a release reads it: its batch (None: waiting and ready for the new batch), its
+    draws from intake and its answers. Never leaves the server."""
+
+    batch: int | None
+    version: int
+    received: str
+    language: str | None
+    answers: bytes
+    record_key: int
+
+
+class StoredDecision(msgspec.Struct, array_like=True, frozen=True):
+    """What the rows of one batch holding one combination show (JSON objects)."""
+
+    batch: int | None  # None, in a commit: the batch being released
+    combo: bytes
+    shown: bytes
+    rows: int
+
+
+class Revision(msgspec.Struct, frozen=True):
+    """A batch whose files now hide more than when it was released."""
+
+    batch: int
+    revised: str  # the date
+    cells: int  # values newly hidden
+    reason: str
+
+
+class NewBatch(msgspec.Struct, frozen=True):
+    count: int  # rows it takes: every waiting row ready by `ready_by`
+    released: str
+    ready_by: str
+
+
+class ReleaseBasis(msgspec.Struct, frozen=True):
+    """The latest release's state: its generation, what it was decided on, its decisions."""
+
+    generation: int
+    basis: bytes
+    decisions: list[StoredDecision]
+
+
+class ReleaseCommit(msgspec.Struct, frozen=True):
+    """Everything one release (or a re-protection, with no new batch) stores, in one
+    transaction, if the generation is still the one it was worked out from."""
+
+    generation: int
+    basis: bytes
+    new_batch: NewBatch | None
+    decisions: list[StoredDecision]
+    cells: list[tuple[bytes, str, str, int, int]]  # (groups, question, category, count, keysum)
+    revisions: list[Revision]
+    audit: AuditEntry
+
+
+# commit_release's answer when the data changed since the work began
+CONFLICT: Literal["conflict"] = "conflict"
+
+
 class InspectorStore(Protocol):
     # accounts
     async def add_inspector(self, inspector: Inspector, audit: AuditEntry) -> bool: ...
@@ -82,19 +143,33 @@ class InspectorStore(Protocol):
 
     async def clear_login_failures(self, name_hash: str) -> None: ...
 
-    # batches (rule 6)
-    async def release_batch(
-        self, questionnaire: str, min_batch: int, released: str, audit: AuditEntry
-    ) -> Batch | int:
-        """The new batch of every unbatched response, or how many wait when fewer than
-        `min_batch` do. One transaction, audit entry included."""
-        ...
-
+    # batches and the release model (rules 6 to 8)
     async def list_batches(self, questionnaire: str | None = None) -> list[Batch]: ...
 
     async def get_batch(self, number: int) -> Batch | None: ...
 
-    async def waiting_count(self, questionnaire: str) -> int: ...
+    async def waiting_counts(self, questionnaire: str, ready_by: str) -> tuple[int, int]:
+        """(responses waiting, of them ready by that date): for the service to round; never
+        shown exactly."""
+        ...
+
+    async def release_basis(self, questionnaire: str) -> ReleaseBasis: ...
+
+    async def commit_release(
+        self, questionnaire: str, commit: ReleaseCommit
+    ) -> Batch | Literal["conflict"] | None:
+        """Store a release in one transaction: the new batch (every waiting row ready by its
+        date, which must be exactly `count` rows), decisions, cells, revisions, the audit
+        entry. CONFLICT, with nothing written, when the generation or the rows moved on."""
+        ...
+
+    async def release_cells(self, questionnaire: str) -> list[tuple[bytes, str, str, int, int]]: ...
+
+    async def batch_revisions(self, questionnaire: str) -> list[Revision]: ...
+
+    async def claim_scheduled_release(self, period: str, at: str) -> bool:
+        """True for the first caller of a period: it runs that period's releases."""
+        ...
 
     # audit (rule 9)
     async def append_audit(self, entry: AuditEntry) -> None: ...
@@ -108,4 +183,11 @@ class InspectorStore(Protocol):
         self, questionnaire: str, batches: Sequence[int], shuffle: bool = True
     ) -> Iterator[ReleasedRow]:
         """Released rows of the given batches, streamed, in a random order unless told not."""
+        ...
+
+    def iter_release_inputs(
+        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+    ) -> Iterator[ReleaseInput]:
+        """Every released row, and (when `ready_by` is given) every waiting row ready by then:
+        what a release works on; sorted by record key when asked. Blocking."""
         ...

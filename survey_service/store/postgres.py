@@ -28,9 +28,11 @@ VACUUM_TIMEOUT = 3600.0  # the daily purge's VACUUM may take long on a large tab
 _FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError)
 
 _INSERT = """
-INSERT INTO responses (id, questionnaire, version, received, answers, content_hash, language)
+INSERT INTO responses (id, questionnaire, version, received, answers, content_hash, eligible,
+    record_key, language)
 SELECT * FROM unnest(
-    $1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[], $6::text[], $7::text[]
+    $1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[], $6::text[], $7::text[],
+    $8::int[], $9::text[]
 )
 ORDER BY 1
 ON CONFLICT (id) DO NOTHING
@@ -157,15 +159,21 @@ class PostgresStore(InspectorPostgresMixin):
         year, week, _ = received_before.isocalendar()
         with _unavailable("purging responses"):
             pool = self._require_pool()
-            status = await pool.execute(
-                # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as
-                # text in the C collation, whatever the database's own collation is.
-                "DELETE FROM responses WHERE"
-                " (received ~ '^[0-9]{4}-[0-9]' AND received < $1 COLLATE \"C\")"
-                " OR (received ~ '^[0-9]{4}-W' AND received < $2 COLLATE \"C\")",
-                received_before.isoformat(),
-                f"{year}-W{week:02d}",
-            )
+            async with pool.acquire() as conn, conn.transaction():
+                status = await conn.execute(
+                    # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts
+                    # as text in the C collation, whatever the database's own collation is.
+                    "DELETE FROM responses WHERE"
+                    " (received ~ '^[0-9]{4}-[0-9]' AND received < $1 COLLATE \"C\")"
+                    " OR (received ~ '^[0-9]{4}-W' AND received < $2 COLLATE \"C\")",
+                    received_before.isoformat(),
+                    f"{year}-W{week:02d}",
+                )
+                if int(status.split()[-1]):
+                    # As in SQLite: every release is stale until worked out again.
+                    await conn.execute(
+                        "UPDATE release_state SET generation = generation + 1, basis = ''"
+                    )
             # Dead rows stay readable in the table's pages until vacuumed; VACUUM (not FULL,
             # which would lock out ingest on every instance) frees them for reuse now.
             await pool.execute("VACUUM responses", timeout=VACUUM_TIMEOUT)
@@ -195,6 +203,8 @@ class PostgresStore(InspectorPostgresMixin):
                     [r.received for r in fresh],
                     [r.answers for r in fresh],
                     [r.content_hash for r in fresh],
+                    [r.eligible for r in fresh],
+                    [r.record_key for r in fresh],
                     [r.language for r in fresh],
                 )
             }

@@ -30,6 +30,7 @@ WRITER_CACHE_KIB = 64 * 1024
 # single-response p99 stayed under 30 ms.
 WAL_CHECKPOINT_PAGES = 4000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+_RELEASES_STALE = "UPDATE release_state SET generation = generation + 1, basis = ''"
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -133,12 +134,23 @@ class SQLiteStore(InspectorSQLMixin):
     async def purge_responses(self, received_before: dt.date) -> int:
         day = received_before.isoformat()
         year, week, _ = received_before.isocalendar()
-        deleted = await self._execute_write(
-            # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as text.
-            "DELETE FROM responses WHERE (received GLOB '[0-9][0-9][0-9][0-9]-[0-9]*' AND"
-            " received < ?) OR (received GLOB '*-W*' AND received < ?)",
-            (day, f"{year}-W{week:02d}"),
-        )
+
+        async def run(conn: aiosqlite.Connection) -> int:
+            async with conn.execute(
+                # Labels are 'YYYY-MM-DD' or 'YYYY-Www' (SURVEY_DATE_PRECISION); each sorts as
+                # text.
+                "DELETE FROM responses WHERE (received GLOB '[0-9][0-9][0-9][0-9]-[0-9]*' AND"
+                " received < ?) OR (received GLOB '*-W*' AND received < ?)",
+                (day, f"{year}-W{week:02d}"),
+            ) as cursor:
+                deleted = cursor.rowcount
+            if deleted:
+                # The release's decisions and counts still describe the purged rows: mark every
+                # release stale (a release in flight is refused), to be worked out again.
+                await conn.execute(_RELEASES_STALE)
+            return deleted
+
+        deleted = await self.write(run)
         # secure_delete zeroes the freed pages; the checkpoint moves them into the main file
         # and truncates the WAL, so no copy of a purged answer stays in either file.
         await self.write(_checkpoint, transaction=False)
@@ -328,9 +340,11 @@ def _commit_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Out
 
 
 _INSERT = (
-    "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash, language)"
+    "INSERT INTO responses (id, questionnaire, version, received, answers, content_hash,"
+    " eligible, record_key, language)"
     " SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, CAST(value ->> 4 AS BLOB),"
-    " value ->> 5, value ->> 6 FROM json_each(?) WHERE true ON CONFLICT (id) DO NOTHING"
+    " value ->> 5, value ->> 6, value ->> 7, value ->> 8 FROM json_each(?) WHERE true"
+    " ON CONFLICT (id) DO NOTHING"
 )
 # On the writer only: while an INSERT skips ids already stored, a temporary trigger notes
 # each one with its stored hash, so the group's outcomes need no lookup of their own.
@@ -359,7 +373,7 @@ def _insert_group(conn: sqlite3.Connection, rows: list[NewResponse]) -> list[Out
         first.setdefault(row.id, i)
     fresh = [
         (r.id, r.questionnaire, r.version, r.received, r.answers.decode(), r.content_hash,
-         r.language)
+         r.eligible, r.record_key, r.language)
         for r in (rows[i] for i in first.values())
     ]  # fmt: skip
     cursor = conn.execute(_INSERT, (_encode(fresh),))

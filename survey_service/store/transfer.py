@@ -26,6 +26,11 @@ TABLES = (
     "login_failures",
     "batches",
     "audit",
+    "release_state",
+    "release_decisions",
+    "release_cells",
+    "batch_revisions",
+    "scheduled_releases",
 )
 
 _CHUNK = 5000  # rows read from SQLite and sent with COPY at a time

@@ -1,0 +1,12 @@
+"""The settings a release follows, as one value (read from Settings.release)."""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class ReleaseOptions(msgspec.Struct, frozen=True):
+    k: int
+    min_batch: int
+    delay_days: int
+    schedule: str = "manual"
