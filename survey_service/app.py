@@ -13,11 +13,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from survey_service import __version__, api, portal, registry, retention, webapp
-from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
 from survey_service.ratelimit import limiters_for
+from survey_service.screener import Screener
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
@@ -33,7 +33,8 @@ def create_app(settings: Settings) -> Litestar:
             reg = await registry.publish(store, settings.questionnaires_dir)
             app.state.registry = reg
             app.state.store = store
-            app.state.intake = Intake(reg, store, screening.screen, settings.date_precision)
+            screener = Screener(settings.screening_workers, settings.screening_timeout_seconds)
+            app.state.intake = Intake(reg, store, screener, settings.date_precision)
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),
                 asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
@@ -41,6 +42,7 @@ def create_app(settings: Settings) -> Litestar:
             try:
                 yield
             finally:
+                screener.close()
                 for task in background:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
