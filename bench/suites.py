@@ -318,6 +318,7 @@ def screening(ctx: Context) -> list[Row]:
     from bench import screening_bench
 
     figures = screening_bench.table_score()
+    figures += screening_bench.app_score(ctx.workdir, QUESTIONNAIRES)
     figures += screening_bench.loop_latency(ctx.workdir, QUESTIONNAIRES)
     return [Row(f, v, t, "info" if ok is None else verdict(ok)) for f, v, t, ok in figures]
 

@@ -14,8 +14,10 @@ Retry-After and nothing is stored: screening happens before anything is written.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +32,9 @@ INLINE_CHARS = 1_000
 # that runs out of time leaves at most one chunk (a fraction of a second) still running.
 CHUNK_CHARS = 50_000
 
+# How much lower than the server a worker's CPU priority is (Unix nice).
+WORKER_NICENESS = 10
+
 Item = tuple[str, frozenset[str]]  # a text and the numbers to keep in it
 
 
@@ -42,7 +47,12 @@ def screen_items(items: Sequence[Item]) -> list[str]:
     return [screening.screen(text, keep) for text, keep in items]
 
 
-def _warm() -> None:
+def _start_worker() -> None:
+    # Below the server in the queue for a CPU: on a small machine the event loop, which
+    # answers everyone else, comes first (measured: the worst GET during a 2 MB batch of
+    # phone numbers went from 27 ms to under 10 at nice 10).
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     # Compile the patterns and load the name lists once per worker, not in the first request.
     screening.screen("Jessica 07700 900123")
 
@@ -79,7 +89,7 @@ class Screener:
             # spawn: a fork of a process running the database thread and the server's own
             # threads could inherit a lock held mid-operation.
             self._pool = ProcessPoolExecutor(
-                self.workers, multiprocessing.get_context("spawn"), initializer=_warm
+                self.workers, multiprocessing.get_context("spawn"), initializer=_start_worker
             )
         return self._pool
 

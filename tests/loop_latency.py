@@ -11,12 +11,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 import msgspec
 
 POLL_SECONDS = 0.1
+T = TypeVar("T")
 # Every common way of writing a phone number, and numbers from abroad that only libphonenumber
 # knows: the costliest text screening sees. Each answer gets its own digits (identical texts
 # would be screened once).
@@ -63,7 +66,27 @@ def _poll(client: httpx.Client, stop: threading.Event, out: list[float]) -> None
         stop.wait(max(0.0, POLL_SECONDS - took))
 
 
+def _polled(
+    poller: httpx.Client, seconds: float | None, work: Callable[[], T]
+) -> tuple[list[float], T | None]:
+    """GET latencies while `work` runs (or for `seconds` when there is none), and its result."""
+    latencies: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=_poll, args=(poller, stop, latencies))
+    thread.start()
+    try:
+        if seconds is not None:
+            time.sleep(seconds)
+            return latencies, None
+        return latencies, work()
+    finally:
+        stop.set()
+        thread.join()
+
+
 def measure(url: str, idle_seconds: float = 3.0, body: bytes | None = None) -> Latency:
+    """Idle before and after the batch (so a busy neighbour on the machine shows on both
+    sides), and during it."""
     body = body if body is not None else phone_batch()
     with (
         httpx.Client(base_url=url, timeout=120) as poller,
@@ -71,30 +94,23 @@ def measure(url: str, idle_seconds: float = 3.0, body: bytes | None = None) -> L
     ):
         for _ in range(5):  # warm the connection and the route
             poller.get("/api/questionnaires")
-        idle: list[float] = []
-        stop = threading.Event()
-        thread = threading.Thread(target=_poll, args=(poller, stop, idle))
-        thread.start()
-        time.sleep(idle_seconds)
-        stop.set()
-        thread.join()
-
-        busy: list[float] = []
-        stop = threading.Event()
-        thread = threading.Thread(target=_poll, args=(poller, stop, busy))
-        thread.start()
+        before, _ = _polled(poller, idle_seconds, lambda: None)
         started = time.perf_counter()
-        answer = sender.post(
-            "/api/responses/batch", content=body, headers={"content-type": "application/json"}
+        busy, answer = _polled(
+            poller,
+            None,
+            lambda: sender.post(
+                "/api/responses/batch", content=body, headers={"content-type": "application/json"}
+            ),
         )
         took = time.perf_counter() - started
-        stop.set()
-        thread.join()
+        after, _ = _polled(poller, idle_seconds, lambda: None)
+    assert answer is not None
     accepted = 0
     if answer.status_code == 200:
         accepted = sum(r["status"] == "accepted" for r in answer.json()["results"])
     return Latency(
-        idle_worst_ms=max(idle),
+        idle_worst_ms=max(before + after),
         busy_worst_ms=max(busy),
         busy_polls=len(busy),
         batch_status=answer.status_code,
