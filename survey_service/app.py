@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from survey_service import __version__, api, portal, registry, retention, webapp
+from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> Litestar:
             app.state.registry = reg
             app.state.store = store
             screener = Screener(settings.screening_workers, settings.screening_timeout_seconds)
+            await asyncio.to_thread(screening.warm)  # once per process, before any request
             app.state.intake = Intake(reg, store, screener, settings.date_precision)
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_service.confidentiality import screening, screening_table
+from survey_service.confidentiality import screening, screening_rules, screening_table
 from survey_service.confidentiality.screening import (
     HELPLINES,
     KINDS,
@@ -85,6 +85,12 @@ def test_a_questionnaires_own_support_numbers_stay():
 def test_public_helplines_are_kept(digits: str):
     text = f"I called {digits} last week"
     assert screen(text) == text and looks_personal(text) == []
+
+
+def test_the_form_and_the_server_share_the_kinds_and_the_helplines():
+    shared = screening_rules.raw()
+    assert tuple(shared["kinds"]) == KINDS
+    assert shared["kept_numbers"] == HELPLINES
 
 
 def test_helplines_are_listed_by_their_digits():

@@ -58,11 +58,31 @@ __all__ = [
     "spans",
 ]
 
-_RULES = screening_rules.rules()
 # The marker kinds, strongest claim first: this order breaks ties between equal-length matches.
-KINDS: tuple[str, ...] = _RULES.kinds
-# Public helplines, by their digits as dialled in the UK: always kept.
-HELPLINES: dict[str, str] = _RULES.kept_numbers
+# (screening_patterns.json lists the same, for the form; a test holds the two together.)
+KINDS: tuple[str, ...] = (
+    "email",
+    "url",
+    "handle",
+    "nhs_number",
+    "ni_number",
+    "phone",
+    "postcode",
+    "date",
+    "address",
+    "school",
+    "name",
+)
+# Public helplines, by their digits as dialled in the UK: always kept (and in the patterns file).
+HELPLINES: dict[str, str] = {
+    "08001111": "Childline",
+    "116123": "Samaritans",
+    "08088005000": "NSPCC",
+    "999": "Emergency services",
+    "112": "Emergency services",
+    "111": "NHS 111",
+    "101": "Police non-emergency",
+}
 _RANK = {kind: i for i, kind in enumerate(KINDS)}
 # A marker can bring two leftovers together ("a@b.co@x" -> "[email]@x"), so screening repeats
 # while it changes something; two passes settle every case the property tests find.
@@ -70,6 +90,12 @@ _MAX_PASSES = 4
 # libphonenumber gives up on a text after this many candidates that are not numbers: a text of
 # "1.2.3.4 1.2.3.4 …" costs 0.1 s without it; real answers hold a handful of numbers.
 _PHONE_TRIES = 200
+
+
+def warm() -> None:
+    """Compile the patterns and load the name lists now (a third of a second), not in the
+    first request that brings text."""
+    screen("Jessica 07700 900123")
 
 
 def keep_numbers(phones: Iterable[str] = ()) -> frozenset[str]:
@@ -101,7 +127,7 @@ def spans(text: str, keep: Collection[str] = _DEFAULT_KEEP) -> list[Span]:
     """Where the personal data is: (start, end, kind), in order, never overlapping."""
     plain = text.translate(_ascii_digits())  # same length, so spans point into `text`
     found: list[Span] = []
-    for pattern in _RULES.patterns:
+    for pattern in screening_rules.rules().patterns:
         found.extend(pattern.find(plain, keep))
     found.extend(names.find(plain, _not_names()))
     if _may_hold_a_number(plain):  # the costliest finder, and most answers have no digit

@@ -43,8 +43,6 @@ class Pattern:
 
 @dataclass(frozen=True)
 class Rules:
-    kinds: tuple[str, ...]
-    kept_numbers: dict[str, str]
     patterns: tuple[Pattern, ...]
 
 
@@ -84,7 +82,7 @@ def rules() -> Rules:
         )
         for p in doc["patterns"]
     )
-    return Rules(tuple(doc["kinds"]), dict(doc["kept_numbers"]), patterns)
+    return Rules(patterns)
 
 
 def expand(pattern: str, lists: dict[str, list[str]]) -> str:
