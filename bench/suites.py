@@ -312,6 +312,17 @@ def postgres(ctx: Context) -> list[Row]:
     ]
 
 
+def screening(ctx: Context) -> list[Row]:
+    """Rule 5 (bench/screening_bench.py): precision and recall on the shared table of cases,
+    and another client's GET latency while a 2 MB batch of phone-like text is screened."""
+    from bench import screening_bench
+
+    figures = screening_bench.table_score()
+    figures += screening_bench.app_score(ctx.workdir, QUESTIONNAIRES)
+    figures += screening_bench.loop_latency(ctx.workdir, QUESTIONNAIRES)
+    return [Row(f, v, t, "info" if ok is None else verdict(ok)) for f, v, t, ok in figures]
+
+
 Bench = Callable[[Context], list[Row]]
 
 # The suite, in order. Another part of the service adds its own bench by appending here.
@@ -323,4 +334,5 @@ BENCHES: list[Bench] = [
     fuzz,
     export,
     postgres,
+    screening,
 ]

@@ -12,6 +12,7 @@ const SHELL_URLS = [
   "/app/app.css",
   "/app/icon-192.png",
   "/app/icon-512.png",
+  "/app/screening.js", "/app/screening-patterns.json", // rule 5 before sending, offline too
   "/app/i18n/en.json", // the fallback words; other languages are kept per form (see keep)
 ];
 const LATEST = /^\/api\/questionnaires\/([a-z0-9_-]+)$/;

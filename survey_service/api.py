@@ -177,6 +177,9 @@ async def submit_batch(request: Request[Any, Any, State]) -> _Answer:
     limit = request.app.state.settings.max_batch_items
     if not 1 <= len(items) <= limit:
         return _problem(422, "responses", f"must hold from 1 to {limit} responses")
+    # Tokens in proportion to the items (one was spent on arrival): a batch of 500 answers
+    # costs what 500 single POSTs would, screening included.
+    ratelimit.spend(request, "respondent", cost=len(items) - 1)
     intake: Intake = request.app.state.intake
     return _Answer(api_docs.BatchResults(await intake.submit(items)), 200)
 

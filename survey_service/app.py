@@ -20,6 +20,7 @@ from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
 from survey_service.ratelimit import limiters_for
 from survey_service.release import schedule
+from survey_service.screener import Screener
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
@@ -37,10 +38,12 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
             reg = await registry.publish(store, settings.questionnaires_dir)
             app.state.registry = reg
             app.state.store = store
+            screener = Screener(settings.screening_workers, settings.screening_timeout_seconds)
+            await asyncio.to_thread(screening.warm)  # once per process, before any request
             app.state.intake = Intake(
                 reg,
                 store,
-                screening.screen,
+                screener,
                 settings.date_precision,
                 today=today,
                 release_delay_days=settings.release_delay_days,
@@ -56,6 +59,7 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
             try:
                 yield
             finally:
+                screener.close()
                 for task in background:
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)

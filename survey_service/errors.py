@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from survey_service.responses import FieldError
+from survey_service.screener import ScreeningUnavailable
 from survey_service.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,20 @@ def _store_unavailable(_: Request, exc: StoreUnavailable) -> Response[bytes]:
     )
 
 
+def _screening_unavailable(_: Request, exc: ScreeningUnavailable) -> Response[bytes]:
+    return error_response(
+        503,
+        [
+            FieldError(
+                "answers",
+                "could not be checked for personal details in time: nothing was saved, send"
+                " again shortly",
+            )
+        ],
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
     # Log the type and where, never the request (it may carry answers or identifiers).
     log.error("unexpected %s on %s", type(exc).__name__, request.scope.get("path_template", "?"))
@@ -71,5 +86,6 @@ def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
 EXCEPTION_HANDLERS = {
     HTTPException: _http_exception,
     StoreUnavailable: _store_unavailable,
+    ScreeningUnavailable: _screening_unavailable,
     Exception: _unexpected,
 }

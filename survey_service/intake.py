@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Callable, Sequence
@@ -11,8 +12,12 @@ import msgspec
 
 from survey_service import periods, responses
 from survey_service.registry import Registry
-from survey_service.responses import FieldError, Screen, Submission
+from survey_service.responses import FieldError, Rules, Screen, Submission
+from survey_service.screener import Screener
 from survey_service.store import NewResponse, Store
+
+# Items checked between two chances for other requests to run (about 1 ms of work).
+_YIELD_EVERY = 100
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]
 
@@ -34,24 +39,38 @@ def eligible_on(received: str, delay_days: int, draw: Callable[[int], int]) -> s
     return (periods.last_day(received) + dt.timedelta(days=1 + draw(delay_days + 1))).isoformat()
 
 
+class Screened:
+    """Texts screened ahead of the checks, looked up as check_answers meets them."""
+
+    def __init__(self, done: dict[tuple[str, frozenset[str]], str]):
+        self.done = done
+
+    def by(self, rules: Rules) -> Screen:
+        keep = rules.keep_numbers
+        return lambda text: self.done[(text, keep)]
+
+
 class Intake:
     def __init__(
         self,
         registry: Registry,
         store: Store,
-        screen: Screen,
+        screener: Screener,
         date_precision: str = "day",
         today: Callable[[], dt.date] = periods.utc_today,
         release_delay_days: int = 0,
         draw: Callable[[int], int] = secrets.randbelow,
     ):
-        self.registry, self.store, self.screen = registry, store, screen
+        self.registry, self.store, self.screener = registry, store, screener
         self.date_precision, self.today = date_precision, today
         self.release_delay_days, self.draw = release_delay_days, draw
 
     async def submit(self, items: Sequence[Any]) -> list[Result]:
         """Each item on its own: one bad item never spoils the others. Error fields are paths
-        within the item (`answers.q3`), since each result carries its own id."""
+        within the item (`answers.q3`), since each result carries its own id.
+
+        Every free text of the request is screened first, off the event loop; if that cannot
+        finish, ScreeningUnavailable is raised before anything is stored."""
         results: list[Result | None] = [None] * len(items)
         decoded: list[tuple[int, Submission]] = []
         for i, raw in enumerate(items):
@@ -60,10 +79,13 @@ class Intake:
                 results[i] = Result(_raw_id(raw), "rejected", errors)
             else:
                 decoded.append((i, submission))
+        screened = await self._screen([s for _, s in decoded])
         to_store: list[tuple[int, NewResponse]] = []
         refused: list[tuple[int, Submission, list[FieldError]]] = []
-        for i, submission in decoded:
-            row, errors = self._prepare(submission)
+        for n, (i, submission) in enumerate(decoded, 1):
+            if n % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let other requests in between: a batch is 500 items
+            row, errors = self._prepare(submission, screened)
             if row is None:
                 refused.append((i, submission, errors))
             else:
@@ -75,7 +97,7 @@ class Intake:
         stored = await self.store.response_hashes([s.id for _, s, _ in refused])
         for i, submission, errors in refused:
             if submission.id in stored:
-                results[i] = self._replay(submission, stored[submission.id])
+                results[i] = self._replay(submission, stored[submission.id], screened)
             else:
                 results[i] = Result(submission.id, "rejected", errors)
         outcomes = await self.store.add_responses([row for _, row in to_store])
@@ -83,19 +105,32 @@ class Intake:
             results[i] = Result(row.id, outcome, _conflict_errors(outcome))
         return [r for r in results if r is not None]
 
-    def _replay(self, submission: Submission, stored_hash: str) -> Result:
+    async def _screen(self, submissions: Sequence[Submission]) -> Screened:
+        """Every free text of these submissions, screened in one go off the event loop."""
+        wanted: dict[tuple[str, frozenset[str]], None] = {}  # in order, each once
+        for s in submissions:
+            rules = self.registry.rules(s.questionnaire, s.version)
+            if rules is not None:
+                for text in responses.free_texts(rules, s.answers):
+                    wanted[(text, rules.keep_numbers)] = None
+        keys = list(wanted)
+        return Screened(dict(zip(keys, await self.screener.screen_all(keys), strict=True)))
+
+    def _replay(self, submission: Submission, stored_hash: str, screened: Screened) -> Result:
         """An id we hold already: the same content is a duplicate, anything else a conflict,
         even when its version was retired since. The stored response is kept either way."""
         rules = self.registry.rules(submission.questionnaire, submission.version)
         if rules is not None:
             q = rules.questionnaire
-            answers, errors = responses.check_answers(rules, submission.answers, self.screen)
+            answers, errors = responses.check_answers(rules, submission.answers, screened.by(rules))
             digest = responses.content_hash(q.id, q.version, answers, submission.language)
             if not errors and digest == stored_hash:
                 return Result(submission.id, "duplicate")
         return Result(submission.id, "conflict", _conflict_errors("conflict"))
 
-    def _prepare(self, s: Submission) -> tuple[NewResponse | None, list[FieldError]]:
+    def _prepare(
+        self, s: Submission, screened: Screened
+    ) -> tuple[NewResponse | None, list[FieldError]]:
         rules = self.registry.rules(s.questionnaire, s.version)
         if rules is None:
             if not self.registry.knows(s.questionnaire):
@@ -104,7 +139,7 @@ class Intake:
         q = rules.questionnaire
         if self.registry.is_retired(q.id, q.version):
             return None, [FieldError("version", "is retired and takes no new answers")]
-        answers, errors = responses.check_answers(rules, s.answers, self.screen)
+        answers, errors = responses.check_answers(rules, s.answers, screened.by(rules))
         errors = responses.check_language(q, s.language) + errors
         if errors:
             return None, errors

@@ -53,20 +53,23 @@ class RateLimiter:
     def client_key(self, address: str) -> bytes:
         return hmac.new(self._key, address.encode(), hashlib.sha256).digest()[:16]
 
-    def take(self, address: str) -> float:
-        """Spend one token for this client: 0.0 if allowed, else seconds until one is back."""
+    def take(self, address: str, cost: float = 1.0) -> float:
+        """Spend `cost` tokens for this client: 0.0 if allowed, else seconds until they are
+        back. A cost above the burst is charged as the whole burst, so it is never refused
+        for ever, only made to wait for a full bucket."""
         if not self.enabled:
             return 0.0
+        cost = min(cost, float(self.burst))
         now = self.clock()
         key = self.client_key(address)
         tokens, then = self._buckets.pop(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - then) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
             self._prune(now)
             return 0.0
         self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / self.rate
+        return (cost - tokens) / self.rate
 
     def tracked(self) -> int:
         return len(self._buckets)
@@ -111,14 +114,15 @@ def _group(address: str) -> str:
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
 
 
-def spend(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> None:
-    """Spend one token from the limiter `app.state.limiters[name]` for this client, or raise
-    TooManyRequests (429 with Retry-After) when none is left."""
+def spend(connection: ASGIConnection[Any, Any, Any, Any], name: str, cost: float = 1.0) -> None:
+    """Spend `cost` tokens (one per request, more for a batch's further items) from the
+    limiter `app.state.limiters[name]` for this client, or raise TooManyRequests (429 with
+    Retry-After) when too few are left."""
     limiter: RateLimiter = connection.app.state.limiters[name]
     if not limiter.enabled:
         return  # and the address is never even parsed
     hops: int = connection.app.state.settings.trusted_proxy_hops
-    wait = limiter.take(client_address(connection.scope, hops))
+    wait = limiter.take(client_address(connection.scope, hops), cost)
     if wait > 0:
         raise TooManyRequests(
             detail="too many requests from this network; nothing was saved, try again soon",

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from survey_service.confidentiality import screening
 from survey_service.questionnaires import TEXT_LIMITS, Question, Questionnaire
 
 Screen = Callable[[str], str]
@@ -91,7 +92,15 @@ class Rules:
     """One version's answer rules worked out once (the Registry keeps one per version), so
     checking a response is dictionary lookups, not a walk over the definition."""
 
-    __slots__ = ("codes", "ordered_codes", "questionnaire", "questions", "required", "show_if")
+    __slots__ = (
+        "codes",
+        "keep_numbers",
+        "ordered_codes",
+        "questionnaire",
+        "questions",
+        "required",
+        "show_if",
+    )
 
     def __init__(self, questionnaire: Questionnaire):
         self.questionnaire = questionnaire
@@ -100,6 +109,22 @@ class Rules:
         self.codes = {qid: frozenset(codes) for qid, codes in self.ordered_codes.items()}
         self.required = tuple(q for q in self.questions.values() if q.required)
         self.show_if = tuple(q for q in self.questions.values() if q.show_if is not None)
+        # Screening keeps the helplines and this questionnaire's own support numbers.
+        self.keep_numbers = screening.keep_numbers(
+            s.phone for s in questionnaire.support if s.phone
+        )
+
+
+def free_texts(rules: Rules, answers: Mapping[str, Any]) -> list[str]:
+    """The text answers that screening will see, as check_answers will hand them to it."""
+    texts = []
+    for qid, value in answers.items():
+        question = rules.questions.get(qid)
+        if question is not None and question.type in TEXT_LIMITS:
+            text, problem = _clean_text(question.type, value)
+            if text and not problem:
+                texts.append(text)
+    return texts
 
 
 def check_answers(
@@ -217,6 +242,11 @@ def _check_multiple(rules: Rules, qid: str, value: Any) -> tuple[Answer | None, 
 
 
 def _check_text(kind: str, value: Any, screen: Screen) -> tuple[Answer | None, str]:
+    text, problem = _clean_text(kind, value)
+    return (screen(text) if text else None), problem
+
+
+def _clean_text(kind: str, value: Any) -> tuple[str | None, str]:
     if not isinstance(value, str):
         return None, "must be text"
     text = unicodedata.normalize("NFC", value).strip()
@@ -227,7 +257,7 @@ def _check_text(kind: str, value: Any, screen: Screen) -> tuple[Answer | None, s
         return None, f"is longer than {limit} characters"
     if "\x00" in text:
         return None, "contains a NUL character"
-    return screen(text), ""
+    return text, ""
 
 
 def _answer_field(key: str) -> str:

@@ -120,6 +120,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " the request gets 503 and Retry-After.",
         ),
     ] = 5000
+    screening_workers: Annotated[
+        int,
+        Meta(
+            ge=1,
+            le=32,
+            description="Worker processes that screen long free text for personal details,"
+            " off the event loop (started on first use).",
+        ),
+    ] = 1
+    screening_timeout_seconds: Annotated[
+        float,
+        Meta(
+            gt=0,
+            description="Longest time screening one request's free text may take; past it the"
+            " request gets 503 with Retry-After and nothing is saved.",
+        ),
+    ] = 30.0
     # -- the inspectors' side --
     public_base_url: Annotated[
         str,

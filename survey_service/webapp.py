@@ -14,6 +14,7 @@ from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.params import FromPath
 
+from survey_service.confidentiality import screening_rules
 from survey_service.errors import one_error
 from survey_service.registry import Registry
 from survey_service.settings import Settings
@@ -24,9 +25,12 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 ASSETS = {
     "app.js": "text/javascript",
     "app.css": "text/css",
+    "screening.js": "text/javascript",  # rule 5 in the browser; its patterns come from the package
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
 }
+# The patterns static/screening.js runs: the server's own file, served at /app/<this name>.
+SCREENING_PATTERNS = "screening-patterns.json"
 # The app's own words, one catalogue per language: static/i18n/<tag>.json, served at
 # /app/i18n/<tag>.json. English is the fallback for any string a catalogue lacks.
 I18N_DIR = "i18n"
@@ -74,6 +78,7 @@ def app_version(static_dir: Path) -> str:
     """One hash over every file of the app, catalogues included: any change makes a new
     release for the worker."""
     digest = hashlib.sha256(manifest("_"))  # the manifest is made here, not in static/
+    digest.update(screening_rules.raw_bytes())  # and the screening patterns come from the package
     for path in sorted(static_dir.rglob("*")):
         if path.is_file():
             name = path.relative_to(static_dir).as_posix()
@@ -131,6 +136,7 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     folder = static_dir or STATIC_DIR
     version = app_version(folder)
     assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
+    assets[SCREENING_PATTERNS] = Asset.of(screening_rules.for_browser(), "application/json")
     words = {
         f"{tag}.json": Asset.of(body, "application/json")
         for tag, body in catalogues(folder).items()
@@ -207,11 +213,20 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
 
 
 def shell_gzip_bytes(static_dir: Path | None = None) -> int:
-    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker and the
-    English catalogue every page falls back on), gzipped."""
+    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker, the
+    screening script and patterns, and the English catalogue every page falls back on),
+    gzipped."""
     folder = static_dir or STATIC_DIR
-    names = ("index.html", "app.js", "app.css", "sw.js", f"{I18N_DIR}/{FALLBACK_LANGUAGE}.json")
+    names = (
+        "index.html",
+        "app.js",
+        "app.css",
+        "sw.js",
+        "screening.js",
+        f"{I18N_DIR}/{FALLBACK_LANGUAGE}.json",
+    )
     total = sum(len(gzip.compress((folder / name).read_bytes(), 9)) for name in names)
+    total += len(gzip.compress(screening_rules.for_browser(), 9))  # precached with the shell
     return total + len(gzip.compress(manifest("have-your-say"), 9))
 
 

@@ -67,3 +67,25 @@ def test_a_young_peoples_questionnaire_asking_for_a_name_is_refused(tmp_path: Pa
     err = capsys.readouterr().err
     assert "unsafe.toml: question 'one_word'" in err
     assert "rule 4" in err
+
+
+async def test_names_schools_addresses_and_bare_numbers_never_reach_the_database(client, settings):
+    # The answers issue 15 sent, which reached the inspectors word for word.
+    answers = {
+        "why_not": "My name is Jessica Smith and I go to St Mary's Academy in Rotherham. "
+        "14 Acacia Road, Parson Cross, above the chip shop. my social worker Karen Jones. "
+        "7700900123 or 447700900123, snap me at jess_x99",
+        "one_word": "Jessica",
+    }
+    body = response_body(fits="no", **answers)
+    assert (await client.post("/api/responses", json=body)).status_code == 201
+    blob = database_bytes(settings.data_dir)
+    for original in ("Jessica", "Smith", "Mary", "Acacia", "Parson", "Karen", "Jones", "jess_x99"):
+        assert original.encode() not in blob, original
+    assert b"7700900123" not in blob
+    with sqlite3.connect(settings.database_path) as conn:
+        (stored,) = conn.execute("SELECT answers FROM responses").fetchone()
+    assert msgspec.json.decode(stored)["why_not"] == (
+        "My name is [name] and I go to [school] in Rotherham. [address], above the chip "
+        "shop. my social worker [name]. [phone] or [phone], snap me at [handle]"
+    )

@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from survey_service import webapp
+from survey_service.confidentiality import screening_rules
 
 SHELL_BUDGET = 25 * 1024  # issue 4: HTML, CSS, JS and manifest, gzipped, icons aside
 # Issue 9: each other language's words, fetched only by forms in that language.
@@ -29,6 +30,8 @@ def error_fields(response) -> list[str]:
         "/q/sw.js",
         "/app/app.js",
         "/app/app.css",
+        "/app/screening.js",
+        "/app/screening-patterns.json",
         "/app/icon-192.png",
         "/app/i18n/en.json",
     ],
@@ -113,6 +116,19 @@ async def test_assets_revalidate_cheaply_and_travel_gzipped(client):
     assert again.content == b""
 
 
+async def test_the_form_gets_the_servers_own_screening_patterns(client):
+    served = await client.get("/app/screening-patterns.json")
+    assert served.headers["content-type"].startswith("application/json")
+    mine = screening_rules.raw()
+    assert served.json()["patterns"] == [
+        {k: v for k, v in p.items() if k != "note"} for p in mine["patterns"]
+    ]
+    assert served.json()["lists"] == mine["lists"]
+    script = await client.get("/app/screening.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "SurveyScreening" in script.text
+
+
 def test_the_app_shell_weighs_at_most_25_kb_gzipped():
     # The English catalogue counts in the shell: every page needs it as the fallback.
     assert webapp.shell_gzip_bytes() <= SHELL_BUDGET
@@ -180,7 +196,7 @@ def test_the_app_loads_nothing_from_elsewhere_and_has_no_inline_code():
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == []  # CSP forbids inline script
     assert " style=" not in html and "<style" not in html
     words = [f"i18n/{tag}.json" for tag in webapp.catalogues(static)]
-    for name in ("index.html", "app.js", "app.css", "sw.js", *words):
+    for name in ("index.html", "app.js", "app.css", "sw.js", "screening.js", *words):
         text = (static / name).read_text()
         external = set(re.findall(r"https?://[^\s\"')]+", text))
         # The only address outside the origin is where quick exit goes.
