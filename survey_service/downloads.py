@@ -14,7 +14,7 @@ import msgspec
 
 from survey_service import export
 from survey_service.export import Format, Layout, Options
-from survey_service.release.columns import BATCH, BLANK, LANGUAGE, RECEIVED
+from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
@@ -82,7 +82,7 @@ def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
     layout = release.layout
     q = layout.latest
     numbers = {b.number for b in plan.batches}
-    columns = ", ".join(_column_name(c) for c in release.columns.names)
+    columns = ", ".join(_column_name(c) for c in release.columns.names[1:])
     changed = sum(
         release.rows.get(key, 0)
         for key, shown in release.shown.items()
@@ -95,20 +95,24 @@ def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
         ("values", "codes" if plan.codes else "labels (the codebook sheet lists every code)"),
         (
             "k-anonymity",
-            f"k = {release.k}, decided once for all released batches over {columns}: where "
-            f"fewer than {release.k} people share a mix of these, the rarest is hidden as "
-            f"{BLANK} (a date becomes its week or month first). {changed} rows in this file "
-            "show a value hidden or widened. Every file shows each response the same way.",
+            f"k = {release.k}, decided once for all released batches: a row shows its "
+            f"{columns} only if at least {release.k} rows of its batch share all of them; "
+            f"otherwise every one of them is {BLANK}. {changed} rows in this file are hidden "
+            "that way. Every file shows each response the same way.",
         ),
         ("row order", "shuffled: row order means nothing"),
-        ("dates", "only the date each answer arrived is kept; no time, no ids"),
+        (
+            "dates",
+            f"received: the {release.columns.period} each answer arrived; no day, no time, no ids",
+        ),
+        *[(f"batch {b} received", span) for b, span in _spans(release, numbers).items()],
         ("free text", "screened for personal details when it arrived"),
         ("exported", f"{dt.datetime.now(dt.UTC).date().isoformat()} by {plan.actor}"),
     ]
     notes += [
         (
             "revised",
-            f"batch {r.batch}: on {r.revised} its files began to hide {r.cells} more values "
+            f"batch {r.batch}: on {r.revised} its files began to hide {r.rows} more rows "
             f"({r.reason}); files downloaded before show more than they should: delete them",
         )
         for r in release.revisions
@@ -117,8 +121,22 @@ def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
     return notes
 
 
+def _spans(release: Protected, numbers: set[int]) -> dict[int, str]:
+    """The periods each batch's answers came from: what the k-anonymity step took as the
+    periods a hidden row may be from (rule 2 in kanonymity.py)."""
+    found: dict[int, list[str]] = {}
+    for key in release.shown:
+        if key[0] in numbers:
+            found.setdefault(key[0], []).append(str(key[1]))
+    return {b: _range(sorted(found[b])) for b in sorted(found)}
+
+
+def _range(labels: list[str]) -> str:
+    return labels[0] if labels[0] == labels[-1] else f"from {labels[0]} to {labels[-1]}"
+
+
 def _column_name(name: str) -> str:
-    return {BATCH: "batch", RECEIVED: "received", LANGUAGE: "language"}.get(name, name)
+    return {RECEIVED: "received period", LANGUAGE: "language"}.get(name, name)
 
 
 def _versions(layout: Layout) -> set[int]:

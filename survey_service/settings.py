@@ -167,12 +167,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " cannot choose the moment."
         ),
     ] = "manual"
+    release_period: Annotated[
+        Literal["day", "week", "month"],
+        Meta(
+            description="The period a released row shows for the date its answer arrived:"
+            " day (as stored), ISO week or month; rarer periods make more rows hidden."
+        ),
+    ] = "week"
     k_anonymity: Annotated[
         int,
         Meta(
             ge=2,
-            description="Released rows hide a mix of batch, date, language and quasi-identifier"
-            " answers shared by fewer rows than this (rule 7).",
+            description="A released row shows its period, language and quasi-identifier answers"
+            " only when at least this many rows of its batch share all of them (rule 7).",
         ),
     ] = 5
     suppression_policy: Annotated[
@@ -216,7 +223,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def release(self) -> ReleaseOptions:
         return ReleaseOptions(
-            self.k_anonymity, self.min_batch, self.release_delay_days, self.release_schedule
+            self.k_anonymity,
+            self.min_batch,
+            self.release_delay_days,
+            self.release_schedule,
+            self.release_period,
         )
 
 

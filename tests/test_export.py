@@ -157,11 +157,16 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
     assert order != [r["times"] for r in csv.DictReader(io.StringIO(second))]
     assert order != sorted(order) and order != [str(m["times"]) for m in many] + ["3"] * 3
     ages = [r["age_band"] for r in rows]
-    assert ages.count("14 to 15") == 60 and ages.count("[c]") == 3
+    # Three 16-17s are too few to show; fewer than k hidden rows would single them out, so the
+    # smallest shown group (the ten who were not asked their age) is hidden with them.
+    assert ages.count("14 to 15") == 60 and ages.count("[c]") == 13
     assert "16 to 17" not in ages
+    assert {r["received"] for r in rows if r["age_band"] == "[c]"} == {"[c]"}
+    assert {r["received"] for r in rows if r["age_band"] != "[c]"} == {"2026-W45"}
     # Version 2 rows: new question filled, removed question empty.
     v2 = [r for r in rows if r["questionnaire_version"] == "2"]
     assert len(v2) == 10 and all(r["felt_safe"] == "No" and r["one_word"] == "" for r in v2)
+    assert {r["age_band"] for r in v2} == {"[c]"}
     assert all(r["helped.youth_worker"] == "1" for r in v2)
 
     book = (await client.get("/api/inspect/batches/1.xlsx", headers=headers)).content
@@ -169,15 +174,16 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
     header = [c.value for c in sheet[1]]
     column = header.index("age_band")
     values = [r[column].value for r in sheet.iter_rows(min_row=2)]
-    assert values.count("[c]") == 3 and len(values) == 73
+    assert values.count("[c]") == 13 and len(values) == 73
     notes = {
         r[0].value: r[1].value
         for r in openpyxl.load_workbook(io.BytesIO(book))["notes"].iter_rows(min_row=2)
     }
-    assert "k = 5" in notes["k-anonymity"] and "3 rows in this file" in notes["k-anonymity"]
+    assert "k = 5" in notes["k-anonymity"] and "13 rows in this file" in notes["k-anonymity"]
+    assert notes["batch 1 received"] == "2026-W45"
 
     body = json.loads(
         (await client.get("/api/inspect/batches/1.json?codes=1", headers=headers)).content
     )
     assert len(body["rows"]) == 73 and body["columns"] == header
-    assert {r["age_band"] for r in body["rows"]} == {"14_15", "[c]", None}
+    assert {r["age_band"] for r in body["rows"]} == {"14_15", "[c]"}

@@ -19,60 +19,72 @@ RECEIVED = "@received"
 LANGUAGE = LANGUAGE_KEY
 BLANK = kanonymity.BLANK
 
-Key = tuple[Any, ...]  # (batch, received, [language], *quasi-identifier answers)
+Key = tuple[Any, ...]  # (batch, period, [language], *quasi-identifier answers)
 
 
 class Columns:
-    """The columns of a decision key, in order: batch, received, language when the
-    questionnaire has several, then each quasi-identifier question."""
+    """The columns of a decision key, in order: batch, the period the answer arrived in (at
+    the release's level: day, week or month), language when the questionnaire has several,
+    then each quasi-identifier question."""
 
-    def __init__(self, layout: Layout):
+    def __init__(self, layout: Layout, period: str = "week"):
+        self.period = period
         self.questions = [q for q in layout.quasi_identifiers if q != LANGUAGE_KEY]
         self.multilingual = layout.multilingual
         self.names = [BATCH, RECEIVED, *([LANGUAGE] if self.multilingual else []), *self.questions]
         # Where each quasi-identifier question sits in a key.
         self.offset = len(self.names) - len(self.questions)
-        self.steps: dict[str, kanonymity.Step] = {BATCH: kanonymity.fixed, RECEIVED: periods.wider}
+        self._languages: list[Any] = [*layout.languages, None]
+        self._answers = [[*layout.info[q].labels, None] for q in self.questions]
         self._decode = _decoder(self.questions)
 
     def key(self, batch: int | None, received: str, language: str | None, answers: bytes) -> Key:
         """A row's key, decoding only its quasi-identifier answers (fast: C skips the rest)."""
         values = msgspec.structs.astuple(self._decode(answers))
-        if self.multilingual:
-            return (batch, received, language, *values)
-        return (batch, received, *values)
+        return self.key_from(batch, received, language, values)
 
     def key_of(
         self, batch: int | None, received: str, language: str | None, answers: Mapping[str, Any]
     ) -> Key:
         """The same key from answers already decoded."""
-        values = tuple(map(answers.get, self.questions))
+        return self.key_from(batch, received, language, tuple(map(answers.get, self.questions)))
+
+    def key_from(
+        self, batch: int | None, received: str, language: str | None, values: tuple[Any, ...]
+    ) -> Key:
+        """The key from the quasi-identifier answers, in `questions` order."""
+        period = periods.at_level(received, self.period)
         if self.multilingual:
-            return (batch, received, language, *values)
-        return (batch, received, *values)
+            return (batch, period, language, *values)
+        return (batch, period, *values)
+
+    def domains(self, keys: Sequence[Key]) -> list[list[Any]]:
+        """What each hideable column can hold in one batch: the periods its answers span (a
+        batch's notes state the span), the languages, every answer code; None for "not
+        given" throughout."""
+        span: list[Any] = periods.span(str(k[1]) for k in keys)
+        return [span, *([self._languages] if self.multilingual else []), *self._answers]
 
     def hidden(self, key: Key) -> Key:
-        """Fail closed: what a row shows when no decision covers it (everything that can be
-        blanked is)."""
+        """What a row whose mix is too rare shows: its batch, and "[c]" for the rest."""
         return (key[0], *(BLANK for _ in key[1:]))
 
     def protector(self, shown: Mapping[Key, Key]) -> Protect:
         """What an export applies to each row: the release's decision for its key (or, with
-        none, everything hidden), written into its answers; returns the date it shows."""
+        none, everything hidden), written into its answers; returns the period it shows."""
         questions, offset, multilingual = self.questions, self.offset, self.multilingual
 
         def protect(row: ReleasedRow, answers: dict[str, Any]) -> str:
             key = self.key_of(row.batch, row.received, row.language, answers)
             out = shown.get(key) or self.hidden(key)
-            if out == key:
-                return row.received
-            if multilingual:
-                answers[LANGUAGE] = out[2]
-            for qid, value in zip(questions, out[offset:], strict=True):
-                if value is None:
-                    answers.pop(qid, None)
-                else:
-                    answers[qid] = value
+            if out != key:
+                if multilingual:
+                    answers[LANGUAGE] = out[2]
+                for qid, value in zip(questions, out[offset:], strict=True):
+                    if value is None:
+                        answers.pop(qid, None)
+                    else:
+                        answers[qid] = value
             return str(out[1])
 
         return protect

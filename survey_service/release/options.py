@@ -10,3 +10,4 @@ class ReleaseOptions(msgspec.Struct, frozen=True):
     min_batch: int
     delay_days: int
     schedule: str = "manual"
+    period: str = "week"  # the period a released row shows the date it arrived at

@@ -26,8 +26,8 @@ from survey_service.store.inspectors import ReleaseInput
 
 
 class Previous:
-    """What earlier releases decided, stored under the columns of their day (a question newly
-    marked as a quasi-identifier has no earlier decision: it starts as it is)."""
+    """Which rows earlier releases hid, stored under the columns of their day: a row hidden
+    then stays hidden (a question newly marked as a quasi-identifier changes nothing here)."""
 
     def __init__(
         self,
@@ -35,16 +35,25 @@ class Previous:
         decisions: Iterable[tuple[int, Mapping[str, Any], Mapping[str, Any]]],
     ):
         self.names = list(names)
-        self._index: dict[Key, Mapping[str, Any]] = {}
+        self._hidden: set[Key] = set()
+        self._known: set[Key] = set()
         for batch, combo, shown in decisions:
-            self._index[(batch, *(combo.get(n) for n in self.names))] = shown
+            key = (batch, *(combo.get(n) for n in self.names))
+            self._known.add(key)
+            if any(v == BLANK for v in shown.values()):
+                self._hidden.add(key)
 
-    def start(self, columns: Columns, key: Key) -> Key:
+    def _project(self, columns: Columns, key: Key) -> Key:
         values = columns.as_dict(key)
-        shown = self._index.get((key[0], *(values.get(n) for n in self.names)))
-        if shown is None:
-            return key
-        return (key[0], *(shown.get(n, values[n]) for n in columns.names[1:]))
+        return (key[0], *(values.get(n) for n in self.names))
+
+    def was_hidden(self, columns: Columns, key: Key) -> bool:
+        return self._project(columns, key) in self._hidden
+
+    def was_shown(self, columns: Columns, key: Key) -> bool:
+        """Released before and shown: a row a new decision to hide revises."""
+        projected = self._project(columns, key)
+        return projected in self._known and projected not in self._hidden
 
 
 NO_PREVIOUS = Previous([], [])
@@ -53,7 +62,7 @@ NO_PREVIOUS = Previous([], [])
 class Decided(msgspec.Struct):
     counts: dict[Key, int]
     shown: dict[Key, Key]
-    # Per earlier batch: values its files showed before and hide from now on.
+    # Per earlier batch: rows its files showed before and hide from now on.
     newly_hidden: dict[int, int]
     report: kanonymity.KAnonReport
 
@@ -62,14 +71,13 @@ def decide(
     columns: Columns, rows: Iterable[ReleaseInput], k: int, previous: Previous = NO_PREVIOUS
 ) -> Decided:
     counts = Counter(columns.key(r.batch, r.received, r.language, r.answers) for r in rows)
-    start = {key: previous.start(columns, key) for key in counts}
-    shown, report = kanonymity.plan(counts, columns.names, k, start=start, steps=columns.steps)
+    before = frozenset(key for key in counts if previous.was_hidden(columns, key))
+    shown, report = kanonymity.plan(counts, k, columns.domains, before)
     newly: Counter[int] = Counter()
     for key, n in counts.items():
-        if key[0] is not None:
-            changed = sum(1 for a, b in zip(start[key], shown[key], strict=True) if a != b)
-            newly[key[0]] += changed * n
-    return Decided(dict(counts), shown, {b: c for b, c in newly.items() if c}, report)
+        if shown[key] != key and previous.was_shown(columns, key):
+            newly[key[0]] += n
+    return Decided(dict(counts), shown, dict(newly), report)
 
 
 CellKey = tuple[tuple[Any, ...], str, str]  # (shown quasi-identifier answers, question, category)
@@ -139,13 +147,10 @@ class _CountPlan:
         rename = {f[0]: name for f, name in zip(fields, names, strict=True)}
         struct = msgspec.defstruct("Answers", fields, rename=rename)
         self.decode = msgspec.json.Decoder(struct).decode
-        self.multilingual = columns.multilingual
 
     def key(self, row: ReleaseInput, values: tuple[Any, ...]) -> Key:
         qis = values[: self.counted_at]
-        if self.multilingual:
-            return (row.batch, row.received, row.language, *qis)
-        return (row.batch, row.received, *qis)
+        return self.columns.key_from(row.batch, row.received, row.language, qis)
 
     def cells(self, totals: Mapping[tuple[Any, ...], list[int]]) -> dict[CellKey, list[int]]:
         """The counted elements as cells: versions, answered, categories (a ticked multiple

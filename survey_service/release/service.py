@@ -138,7 +138,7 @@ async def protected(
     """The release of a questionnaire as every view reads it, worked out again first if it
     was decided on other settings or before a purge."""
     layout = Layout(versions)
-    columns = Columns(layout)
+    columns = Columns(layout, options.period)
     questionnaire = versions[-1].id
     state = await store.release_basis(questionnaire)
     if state.basis != basis(columns, options.k) and await store.list_batches(questionnaire):
@@ -163,7 +163,7 @@ def _why(state: ReleaseBasis) -> str:
 
 
 def basis(columns: Columns, k: int) -> bytes:
-    return _encode({"k": k, "columns": columns.names[1:]})
+    return _encode({"k": k, "columns": columns.names[1:], "period": columns.period})
 
 
 async def _work_out(
@@ -178,7 +178,7 @@ async def _work_out(
 ) -> ReleaseCommit:
     questionnaire = versions[-1].id
     layout = Layout(versions)
-    columns = Columns(layout)
+    columns = Columns(layout, options.period)
     state = await store.release_basis(questionnaire)
     ready_by = today.isoformat() if new is not None else None
     decided, cells = await asyncio.to_thread(
@@ -266,6 +266,6 @@ def _detail(
         parts = [f"{new.count} responses", f"held back (not ready yet): {about(held_back)}"]
     else:
         parts = [f"worked out again: {reason}"]
-    parts.append(f"k = {r.k}: {r.rows_affected} released rows show a value as [c] or widened")
-    parts += [f"batch {v.batch} now hides {v.cells} more values" for v in revisions]
+    parts.append(f"k = {r.k}: {r.rows_hidden} released rows hidden as [c]")
+    parts += [f"batch {v.batch} now hides {v.rows} more rows" for v in revisions]
     return "; ".join(parts)

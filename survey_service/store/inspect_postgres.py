@@ -242,7 +242,7 @@ class InspectorPostgresMixin:
 
     async def batch_revisions(self, questionnaire: str) -> list[Revision]:
         rows = await self._fetch(
-            "SELECT r.batch, r.revised, r.cells, r.reason FROM batch_revisions r"
+            "SELECT r.batch, r.revised, r.rows, r.reason FROM batch_revisions r"
             " JOIN batches b ON b.number = r.batch WHERE b.questionnaire = $1"
             " ORDER BY r.revised, r.batch",
             questionnaire,
@@ -370,8 +370,8 @@ async def _store_release(
         columns=["questionnaire", "groups", "question", "category", "count", "keysum"],
     )
     await conn.executemany(
-        "INSERT INTO batch_revisions (batch, revised, cells, reason) VALUES ($1, $2, $3, $4)",
-        [(r.batch, r.revised, r.cells, r.reason) for r in commit.revisions],
+        "INSERT INTO batch_revisions (batch, revised, rows, reason) VALUES ($1, $2, $3, $4)",
+        [(r.batch, r.revised, r.rows, r.reason) for r in commit.revisions],
     )
     await conn.execute(
         "INSERT INTO release_state (questionnaire, generation, basis) VALUES ($1, $2, $3)"

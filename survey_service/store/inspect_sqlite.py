@@ -243,7 +243,7 @@ class InspectorSQLMixin:
 
     async def batch_revisions(self, questionnaire: str) -> list[Revision]:
         rows = await self._read(
-            "SELECT r.batch, r.revised, r.cells, r.reason FROM batch_revisions r"
+            "SELECT r.batch, r.revised, r.rows, r.reason FROM batch_revisions r"
             " JOIN batches b ON b.number = r.batch WHERE b.questionnaire = ?"
             " ORDER BY r.revised, r.batch",
             (questionnaire,),
@@ -353,8 +353,8 @@ async def _store_release(
         [(questionnaire, g.decode(), q, c, n, k) for g, q, c, n, k in commit.cells],
     )
     await conn.executemany(
-        "INSERT INTO batch_revisions (batch, revised, cells, reason) VALUES (?, ?, ?, ?)",
-        [(r.batch, r.revised, r.cells, r.reason) for r in commit.revisions],
+        "INSERT INTO batch_revisions (batch, revised, rows, reason) VALUES (?, ?, ?, ?)",
+        [(r.batch, r.revised, r.rows, r.reason) for r in commit.revisions],
     )
     await conn.execute(
         "INSERT INTO release_state (questionnaire, generation, basis) VALUES (?, ?, ?)"

@@ -76,7 +76,7 @@ class Revision(msgspec.Struct, frozen=True):
 
     batch: int
     revised: str  # the date
-    cells: int  # values newly hidden
+    rows: int  # rows newly hidden
     reason: str
 
 

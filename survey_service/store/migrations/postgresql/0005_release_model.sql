@@ -34,7 +34,7 @@ CREATE TABLE release_state (
 CREATE TABLE batch_revisions (
     batch INTEGER NOT NULL REFERENCES batches (number),
     revised TEXT NOT NULL,
-    cells INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
     reason TEXT NOT NULL
 );
 CREATE INDEX batch_revisions_by_batch ON batch_revisions (batch);

@@ -13,7 +13,8 @@ WHERE batch IS NULL;
 
 -- What the latest release decided (rule 7): for each batch and each combination of the other
 -- values that can single someone out (received period, language, quasi-identifier answers)
--- that its rows hold, what those rows show and how many there are. Every file is built from
+-- that its rows hold, what those rows show (all of it, or "[c]" for all of it) and how many
+-- there are. Every file is built from
 -- these, so a response looks the same in every file. `combo` and `shown` are JSON objects with
 -- the same keys.
 CREATE TABLE release_decisions (
@@ -48,12 +49,12 @@ CREATE TABLE release_state (
     basis TEXT NOT NULL
 );
 
--- A later release may have to hide more of an earlier batch (k raised, a question newly marked
--- as a quasi-identifier, rows purged): that batch's files change and say so.
+-- A later release may have to hide more rows of an earlier batch (k raised, a question newly
+-- marked as a quasi-identifier, rows purged): that batch's files change and say so.
 CREATE TABLE batch_revisions (
     batch INTEGER NOT NULL REFERENCES batches (number),
     revised TEXT NOT NULL,
-    cells INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
     reason TEXT NOT NULL
 );
 CREATE INDEX batch_revisions_by_batch ON batch_revisions (batch);
