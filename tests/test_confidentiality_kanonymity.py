@@ -73,7 +73,7 @@ def test_every_hidden_value_has_another_possible_truth(rows, k):
     row's, or move the row to a mix nobody has."""
     decided = decide(rows, k)
     shown = [decided[(1, *combination(r, QIS))] for r in rows]
-    for i, row in enumerate(rows):
+    for i in range(len(rows)):
         if shown[i][1] != BLANK:
             continue
         for c, column in enumerate(QIS):
