@@ -285,3 +285,17 @@ async def test_ids_are_random_per_response_not_reused(client):
     for response_id in ids:
         body = {**response_body(), "id": response_id}
         assert (await client.post("/api/responses", json=body)).status_code == 201
+
+
+async def test_an_id_that_carries_a_clock_is_422_naming_id(client):
+    # Version 1 holds the moment it was made and the machine's MAC address; version 7 the time.
+    for clocked in ("c232ab00-9414-11ec-b3c8-9f6bdeced846", "017f22e2-79b0-7cc3-98c4-dc0c0c07398f"):
+        body = {**response_body(), "id": clocked}
+        single = await client.post("/api/responses", json=body)
+        assert single.status_code == 422
+        assert error_fields(single) == ["id"]
+        batch = await client.post("/api/responses/batch", json={"responses": [body]})
+        (result,) = batch.json()["results"]
+        assert result["status"] == "rejected"
+        assert [e["field"] for e in result["errors"]] == ["id"]
+    assert await client.app.state.store.count_responses() == 0
