@@ -24,6 +24,16 @@ ACTIONS = {
 }
 
 
+# Entry numbers are 64-bit in both databases; a page asks for entries older than one of them.
+NEWEST_ID = 2**62
+BAD_BEFORE = f"must be an entry number from 0 to {NEWEST_ID}"
+
+
+def valid_before(before: int | None) -> bool:
+    """A `before` page marker the databases can compare (a larger one overflowed into a 500)."""
+    return before is None or 0 <= before <= NEWEST_ID
+
+
 def stamp(moment: dt.datetime) -> str:
     """A sortable UTC timestamp, to the second."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -228,6 +228,8 @@ async def audit_log(
 ) -> Response[bytes]:
     if not 1 <= limit <= 1000:
         return one_error(422, "limit", "must be from 1 to 1000")
+    if not audit.valid_before(before):
+        return one_error(400, "before", audit.BAD_BEFORE)
     return _json({"entries": await audit.recent(_store(state), limit, before)})
 
 

@@ -19,7 +19,7 @@ from survey_service.inspect_api import NO_STORE
 from survey_service.ratelimit import rate_limited
 from survey_service.settings import Settings
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/ types
 AUDIENCES = {"young_people": "Young people", "staff": "Social workers (staff)"}
 POLICY_NAMES = {
     "dfe": "DfE: numbers from 1 to 5 hidden",
@@ -141,7 +141,7 @@ async def login_submit(request: Request[Any, Any, Any], state: State) -> Respons
 
 @get("/static/portal.css", sync_to_thread=False, cache_control=None)
 def stylesheet() -> Response[bytes]:
-    return Response(_CSS, media_type="text/css; charset=utf-8")
+    return Response(_CSS, media_type="text/css")
 
 
 # -- pages behind the session ------------------------------------------------------------------
@@ -334,6 +334,8 @@ async def _poster_page(
 async def audit_page(
     request: Request[Any, Any, Any], state: State, before: FromQuery[int | None] = None
 ) -> Response[str]:
+    if not audit.valid_before(before):
+        return render(request, "message.html", 400, title="Audit log", message=audit.BAD_BEFORE)
     entries = await audit.recent(state.store, 100, before)
     older = entries[-1].id if len(entries) == 100 else None
     return render(request, "audit.html", title="Audit log", entries=entries, older=older)

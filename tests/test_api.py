@@ -299,3 +299,22 @@ async def test_an_id_that_carries_a_clock_is_422_naming_id(client):
         assert result["status"] == "rejected"
         assert [e["field"] for e in result["errors"]] == ["id"]
     assert await client.app.state.store.count_responses() == 0
+
+
+async def test_errors_listed_are_capped_so_a_bad_batch_cannot_amplify(client, settings):
+    # Issue 17, item 11: 2 MB of unknown keys came back as a 9.6 MB list of errors.
+    keys = {f"k{i}": 1 for i in range(250)}
+    items = [{**response_body(), "answers": keys} for _ in range(500)]
+    body = msgspec.json.encode({"responses": items})
+    assert len(body) < settings.max_batch_body_bytes
+    reply = await client.post(
+        "/api/responses/batch", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 200
+    # At most 11 short problems per item: about 0.5 MB for 500 items, whatever they hold.
+    assert len(reply.content) < min(len(body) / 2, 512 * 1024)
+    first = reply.json()["results"][0]["errors"]
+    assert 1 < len(first) <= 21
+    assert first[-1] == {"field": "answers", "message": "and 240 more problems"}
+    single = await client.post("/api/responses", json=items[0])
+    assert single.status_code == 422 and len(single.json()["errors"]) <= 21
