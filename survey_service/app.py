@@ -17,7 +17,7 @@ from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
-from survey_service.ratelimit import limiters_for
+from survey_service.ratelimit import TrustedProxies, limiters_for
 from survey_service.settings import Settings
 from survey_service.store import open_store
 
@@ -54,7 +54,13 @@ def create_app(settings: Settings) -> Litestar:
             *portal.inspector_routes(settings),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "limiters": limiters_for(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "limiters": limiters_for(settings),
+                "trusted_proxies": TrustedProxies.parse(settings.trusted_proxies),
+            }
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(

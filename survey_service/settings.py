@@ -101,15 +101,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " locked on their own after repeated failures).",
         ),
     ] = 20
-    trusted_proxy_hops: Annotated[
-        int,
+    trusted_proxies: Annotated[
+        str,
         Meta(
-            ge=0,
-            le=10,
-            description="How many reverse proxies in front of the service append to"
-            " X-Forwarded-For; 0 ignores the header and uses the connecting address.",
+            description="Addresses or CIDR networks of the reverse proxies in front of the"
+            " service, comma-separated; X-Forwarded-For is believed only from these peers."
+            " Empty: the header is ignored and the connecting address is used.",
         ),
-    ] = 0
+    ] = ""
     busy_timeout_ms: Annotated[
         int,
         Meta(
@@ -164,9 +163,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         Meta(description="Least severe log level written to standard error."),
     ] = "info"
 
+    def __post_init__(self) -> None:
+        from survey_service.ratelimit import TrustedProxies
+
+        try:
+            TrustedProxies.parse(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"SURVEY_TRUSTED_PROXIES: {exc}") from None
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "survey.sqlite3"
+
+
+# Variables that meant something once: refused at start-up, so a deployment that still sets
+# one hears what replaced it rather than running on a silently different configuration.
+RETIRED = {
+    "SURVEY_TRUSTED_PROXY_HOPS": "set SURVEY_TRUSTED_PROXIES to your proxies' addresses"
+    " (X-Forwarded-For was believed from any peer)",
+}
 
 
 def env_name(field: str) -> str:
@@ -192,6 +207,9 @@ def declared() -> list[tuple[str, Any, str]]:
 def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build settings from SURVEY_* variables; a bad value names its variable."""
     environ = os.environ if environ is None else environ
+    for name, instead in RETIRED.items():
+        if name in environ:
+            raise SettingsError(f"{name} is no longer read: {instead}")
     values: dict[str, Any] = {}
     for field in msgspec.structs.fields(Settings):
         name = env_name(field.name)

@@ -91,7 +91,7 @@ def test_choice_labels_are_defused_in_csv_like_free_text(tmp_path: Path):
     text = b"".join(export.csv_chunks(layout, rows, export.Options())).decode("utf-8")
     at = layout.names.index("fits")
     cells = [row[at] for row in list(csv.reader(io.StringIO(text.removeprefix(export.BOM))))[1:]]
-    assert cells == ["'=HYPERLINK(\"http://x\",\"Yes\")", "'-1 No", "'@Not sure"]
+    assert cells == ['\'=HYPERLINK("http://x","Yes")', "'-1 No", "'@Not sure"]
     # The spreadsheet writer's cells are defused the same way.
     safe = [layout.cells(r, layout.answers_of(r), False, True) for r in rows]
     assert [c[layout.names.index("fits")] for c in safe][1:] == ["'-1 No", "'@Not sure"]
