@@ -159,7 +159,7 @@ def test_a_bad_trusted_proxy_stops_start_up_naming_the_variable(value):
 
 
 def test_the_retired_hop_count_is_refused_with_what_replaced_it():
-    with pytest.raises(SettingsError, match="SURVEY_TRUSTED_PROXY_HOPS.*SURVEY_TRUSTED_PROXIES"):
+    with pytest.raises(SettingsError, match=r"SURVEY_TRUSTED_PROXY_HOPS.*SURVEY_TRUSTED_PROXIES"):
         from_env({"SURVEY_TRUSTED_PROXY_HOPS": "1"})
 
 
