@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, portal, registry, retention, webapp
+from survey_service import __version__, api, limits, portal, registry, retention, webapp
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
@@ -54,6 +54,10 @@ def create_app(settings: Settings) -> Litestar:
             *portal.inspector_routes(settings),
         ],
         lifespan=[lifespan],
+        # Every route's body is capped and timed; the respondent POSTs read theirs themselves,
+        # within their own settings (limits.read_body).
+        request_max_body_size=limits.FORM_BODY_BYTES,
+        middleware=[limits.BodyDeadline(settings.request_timeout_seconds)],
         state=State(
             {
                 "settings": settings,

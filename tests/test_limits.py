@@ -304,3 +304,99 @@ async def test_a_stricter_depth_limit_still_refuses_a_well_formed_batch(settings
     assert refused.status_code == 400
     assert error_shape(refused) == ["body"]
     assert single.status_code == 201
+
+
+# -- issue 17, item 3: every route that takes a body has a cap that fits it and a time limit ----
+
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+async def drive(
+    app: Any, method: str, path: str, body: bytes, pause: float, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, int, float]:
+    """Send `body` in 1 KiB pieces, `pause` seconds apart; answer (status, bytes the app
+    pulled, seconds taken)."""
+    pieces = [body[i : i + 1024] for i in range(0, len(body), 1024)] or [b""]
+    pulled = [0]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if not pieces:
+            await asyncio.sleep(3600)  # a client that never finishes
+        piece = pieces.pop(0)
+        if pulled[0]:
+            await asyncio.sleep(pause)
+        pulled[0] += len(piece)
+        return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 80),
+        "headers": [(b"host", b"test"), *headers], "state": {},
+    }  # fmt: skip
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(app(scope, receive, send), 30)
+    took = asyncio.get_running_loop().time() - started
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], pulled[0], took
+
+
+async def _credentials(app: Any) -> list[tuple[bytes, bytes]]:
+    from survey_service import auth
+
+    store = app.state.store
+    assert await auth.add_inspector(store, "amira", "correct horse battery", "test")
+    token = await auth.issue_token(store, "amira", "test")
+    login = await auth.login(store, app.state.settings, "amira", "correct horse battery")
+    return [
+        (b"authorization", f"Bearer {token}".encode()),
+        (b"cookie", f"inspect_session={login.secret}".encode()),
+    ]
+
+
+async def test_no_route_reads_more_than_its_cap_or_waits_past_the_timeout(settings):
+    from litestar.routes import HTTPRoute
+
+    from survey_service.limits import FORM_BODY_BYTES
+    from tests.test_headers import concrete
+
+    conf = msgspec.structs.replace(settings, request_timeout_seconds=0.5)
+    app = create_app(conf)
+    caps = {
+        "/api/responses": conf.max_body_bytes,
+        "/api/responses/batch": conf.max_batch_body_bytes,
+    }
+    async with app.lifespan():
+        headers = [(b"content-type", b"application/x-www-form-urlencoded")]
+        headers += await _credentials(app)
+        checked = 0
+        for route in (r for r in app.routes if isinstance(r, HTTPRoute)):
+            path = concrete(route)
+            for method in sorted(route.methods & set(BODY_METHODS)):
+                cap = caps.get(route.path, FORM_BODY_BYTES)
+                where = f"{method} {path}"
+                status, pulled, _ = await drive(app, method, path, b"x" * (cap + 4096), 0, headers)
+                assert pulled <= cap + 1024, where
+                assert status in (413, 415) or pulled < cap, (where, status)
+                status, _, took = await drive(app, method, path, b"x" * 4096, 0.3, headers)
+                assert took < 1.5, where
+                assert status == 408 or status < 400 or status in (401, 403, 409, 415), where
+                checked += 1
+    assert checked >= 5
+
+
+async def test_a_large_or_slow_login_body_is_refused(settings):
+    conf = msgspec.structs.replace(settings, request_timeout_seconds=0.5)
+    app = create_app(conf)
+    async with app.lifespan():
+        form = [(b"content-type", b"application/x-www-form-urlencoded")]
+        big = b"username=amira&password=" + b"x" * (1024 * 1024)
+        status, pulled, _ = await drive(app, "POST", "/inspect/login", big, 0, form)
+        assert status == 413 and pulled < 64 * 1024
+        slow = b"username=amira&password=" + b"x" * 3000
+        status, _, took = await drive(app, "POST", "/inspect/login", slow, 0.4, form)
+        assert status == 408 and took < 1.5
