@@ -11,15 +11,19 @@ from survey_service.store.inspectors import AuditEntry
 # What gets recorded; the portal's audit page explains each in plain words.
 ACTIONS = {
     "login": "signed in",
-    "login failed": "a sign-in with a wrong name or password",
-    "login refused": "a sign-in refused because the name was locked after failed tries",
+    "login failed": "a sign-in with a wrong name or password (how many in the window)",
+    "login refused": "a sign-in refused unchecked: the name is paused after failed tries",
     "logout": "signed out",
     "account added": "an inspector account was created",
     "account disabled": "an inspector account was switched off",
     "account enabled": "an inspector account was switched back on",
     "token issued": "an API token was made for scripts",
+    "token revoked": "an API token was ended",
+    "password changed": "an inspector's password was changed on the server",
     "batch released": "new responses were released as a batch",
     "export": "a batch was downloaded",
+    "summary": "a summary of released batches was viewed",
+    "backup": "the whole database was copied (survey-service backup)",
     "purge": "old responses were deleted (retention)",
 }
 
@@ -49,6 +53,14 @@ def entry(actor: str, action: str, detail: str = "", at: dt.datetime | None = No
 
 async def record(store: Store, actor: str, action: str, detail: str = "") -> None:
     await store.append_audit(entry(actor, action, detail))
+
+
+async def viewed_summary(
+    store: Store, actor: str, questionnaire: str, policy: str, by: str | None
+) -> None:
+    """Rule 9: a summary shows released data as surely as a download does."""
+    split = f", by {by}" if by else ""
+    await record(store, actor, "summary", f"{questionnaire} summary (policy {policy}{split})")
 
 
 async def recent(store: Store, limit: int = 200, before: int | None = None) -> list[AuditEntry]:

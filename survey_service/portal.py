@@ -271,6 +271,9 @@ async def summary_page(
     if isinstance(result, Response):  # a bad choice in the form: show the plain summary
         result = await inspect_api.build_summary(state, questionnaire, None, None)
         assert isinstance(result, summary.Summary)
+    await audit.viewed_summary(
+        state.store, request.state.inspector, questionnaire, result.policy, result.by
+    )
     versions = await inspect_api._versions(state, questionnaire)
     assert versions is not None
     qis = {q.id: q.text for v in versions for q in v.questions() if q.quasi_identifier}

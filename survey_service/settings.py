@@ -140,11 +140,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_hours: Annotated[
         float, Meta(gt=0, description="How long an inspector stays signed in, in hours.")
     ] = 12.0
+    token_days: Annotated[
+        float,
+        Meta(gt=0, description="How long a new API token lasts, in days (`--days` overrides)."),
+    ] = 90.0
     login_max_failures: Annotated[
-        int, Meta(ge=1, description="Failed logins for one name before it is locked.")
+        int,
+        Meta(
+            ge=1,
+            description="Failed logins for one name, within SURVEY_LOGIN_LOCKOUT_MINUTES, that"
+            " pause sign-in for that name.",
+        ),
     ] = 5
     login_lockout_minutes: Annotated[
-        float, Meta(gt=0, description="How long a name stays locked after too many failures.")
+        float,
+        Meta(
+            gt=0,
+            description="The window failed logins are counted in: each stops counting this"
+            " long after it happened, so a pause ends as the oldest leaves the window.",
+        ),
     ] = 15.0
     login_slowdown_seconds: Annotated[
         float,

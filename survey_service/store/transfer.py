@@ -26,6 +26,7 @@ TABLES = (
     "login_failures",
     "batches",
     "audit",
+    "maintenance",
 )
 
 _CHUNK = 5000  # rows read from SQLite and sent with COPY at a time
