@@ -12,7 +12,16 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, limits, portal, registry, retention, webapp
+from survey_service import (
+    __version__,
+    api,
+    housekeeping,
+    limits,
+    portal,
+    registry,
+    retention,
+    webapp,
+)
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
@@ -37,6 +46,8 @@ def create_app(settings: Settings) -> Litestar:
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),
                 asyncio.create_task(retention.purge_daily(store, settings.retention_days)),
+                asyncio.create_task(housekeeping.compact_on_schedule(store, settings)),
+                asyncio.create_task(housekeeping.sweep_on_schedule(store, settings)),
             ]
             try:
                 yield

@@ -172,6 +172,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " by `survey-service purge`).",
         ),
     ] = 365
+    compaction_hours: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="How often the running service rewrites the database in key order and"
+            " empties its log (rule 3), in hours from the last compaction; 0 turns it off.",
+        ),
+    ] = 24.0
+    safety_copy_days: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Days the running service keeps the copy `restore` makes of the"
+            " database it replaced (it holds every response of its time).",
+        ),
+    ] = 7
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         Meta(description="Least severe log level written to standard error."),

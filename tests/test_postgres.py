@@ -271,3 +271,36 @@ async def test_sign_ins_at_once_on_two_instances_are_checked_no_more_than_the_li
     finally:
         for server in servers:
             assert server.stop() == 0
+
+
+async def test_compaction_rewrites_the_table_in_key_order(pg_url: str, pg):
+    """Rule 3 on PostgreSQL: the heap keeps rows where they arrived (ctid order is arrival
+    order) until compaction rewrites it in id order (CLUSTER)."""
+    from tests.test_maintenance import _rank_correlation
+
+    s = PostgresStore(pg_url)
+    await s.open()
+    try:
+        await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
+        arrival: list[str] = []
+        for _ in range(60):
+            rows = [row(answers=b'{"q":"' + b"x" * 300 + b'"}') for _ in range(10)]
+            await s.add_responses(rows)
+            arrival += [r.id for r in rows]
+        rank = {rid: n for n, rid in enumerate(arrival)}
+
+        async def correlation() -> float:
+            found = await pg.fetch(
+                "SELECT id, (ctid::text::point)[0]::int * 1000 + (ctid::text::point)[1]::int"
+                " FROM responses"
+            )
+            return _rank_correlation([rank[r[0]] for r in found], [r[1] for r in found])
+
+        assert await correlation() > 0.9
+        assert await s.compact() is True
+        assert abs(await correlation()) < 0.3
+        ordered = [r[0] for r in await pg.fetch("SELECT id FROM responses ORDER BY ctid")]
+        assert ordered == sorted(arrival)
+        assert await s.count_responses() == 600
+    finally:
+        await s.close()
