@@ -506,3 +506,61 @@ async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):
             break
         await asyncio.sleep(0.02)
     assert not left
+
+
+async def test_migration_5_gives_old_tokens_an_expiry_and_keeps_accounts(
+    backend_settings: Settings,
+):
+    """A deployment from before migration 5: its unbounded API token gets an expiry 90 days
+    out, sessions and accounts stay, the old failure counts go."""
+    inserts = [
+        "INSERT INTO inspectors (name, password_hash, created) VALUES ('ines', 'h', '2026-11-01')",
+        "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
+        " VALUES ('tok', 'ines', 'token', NULL)",
+        "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
+        " VALUES ('ses', 'ines', 'session', '2999-01-01T00:00:00Z')",
+        "INSERT INTO login_failures (name_hash, failures) VALUES ('n', 3)",
+    ]
+    if backend_settings.database_url:
+        import asyncpg
+
+        conn = await asyncpg.connect(backend_settings.database_url)
+        try:
+            await conn.execute(
+                "CREATE TABLE schema_migrations"
+                " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+            )
+            for number, name, sql in migrations.load("postgresql")[:4]:
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations VALUES ($1, $2, '2026-11-01')", number, name
+                )
+            for sql in inserts:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+    else:
+        with sqlite3.connect(backend_settings.database_path) as conn:
+            conn.execute(
+                "CREATE TABLE schema_migrations"
+                " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+            )
+            for number, name, sql in migrations.load("sqlite")[:4]:
+                conn.executescript(sql)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01')", (number, name)
+                )
+            for sql in inserts:
+                conn.execute(sql)
+    s = open_store(backend_settings)
+    await s.open()
+    try:
+        (token,) = await s.list_tokens("ines")
+        expires = dt.datetime.strptime(token.expires, "%Y-%m-%dT%H:%M:%SZ")
+        days = (expires - dt.datetime.now(dt.UTC).replace(tzinfo=None)).days
+        assert 88 <= days <= 90
+        assert await s.get_credential("ses", "2026-12-01T00:00:00Z") is not None
+        now = "2026-12-01T00:00:00Z"
+        assert await s.count_login_attempt("n", now, "2026-11-30T23:45:00Z", 5) == (True, [])
+    finally:
+        await s.close()
