@@ -72,6 +72,11 @@ async def test_the_pause_decays_so_one_wrong_try_does_not_restart_it(accounts: S
     # pauses the name again only until the next failure leaves the window (a minute).
     wrong = await auth.login(accounts, conf, "amira", "wrong", T0 + dt.timedelta(minutes=15))
     assert "about 1 minute" in wrong.message
+    (last,) = await accounts.audit_entries(1)
+    assert (last.action, last.detail) == (
+        "login failed",
+        "5 of 5 failed sign-ins for this name in 15 minutes; paused until 2026-11-25T10:16:00Z",
+    )
     ok = await auth.login(accounts, conf, "amira", PASSWORD, T0 + dt.timedelta(minutes=16))
     assert ok.secret is not None
 

@@ -380,14 +380,15 @@ async def test_accounts_credentials_and_login_failures(store: Store):
 
     # Failed sign-ins: counted before the password is checked, in a window that decays.
     at = "2026-11-25T10:0{}:00Z".format
-    assert await store.count_login_attempt("n", at(0), at(0), 2) == (True, [])
-    assert await store.count_login_attempt("n", at(1), at(0), 2) == (True, [at(0)])
-    assert await store.count_login_attempt("n", at(2), at(0), 2) == (False, [at(0), at(1)])
+    before = "2026-11-25T09:59:59Z"
+    assert await store.count_login_attempt("n", at(0), before, 2) == (True, [])
+    assert await store.count_login_attempt("n", at(1), before, 2) == (True, [at(0)])
+    assert await store.count_login_attempt("n", at(2), before, 2) == (False, [at(0), at(1)])
     # The first attempt leaves the window: one more may be tried, not a whole new allowance.
-    assert await store.count_login_attempt("n", at(3), at(1), 2) == (True, [at(1)])
-    assert await store.count_login_attempt("n", at(4), at(1), 2) == (False, [at(1), at(3)])
+    assert await store.count_login_attempt("n", at(3), at(0), 2) == (True, [at(1)])
+    assert await store.count_login_attempt("n", at(4), at(0), 2) == (False, [at(1), at(3)])
     await store.clear_login_failures("n")
-    assert await store.count_login_attempt("n", at(5), at(0), 2) == (True, [])
+    assert await store.count_login_attempt("n", at(5), before, 2) == (True, [])
 
 
 async def test_sign_in_attempts_at_once_on_two_instances_are_each_counted(
@@ -397,9 +398,9 @@ async def test_sign_in_attempts_at_once_on_two_instances_are_each_counted(
     atomically before the password is looked at: only the first five get that far."""
     other = new_store()
     await other.open()
-    now = "2026-11-25T10:00:00Z"
+    now, since = "2026-11-25T10:00:00Z", "2026-11-25T09:45:00Z"
     results = await asyncio.gather(
-        *((store if i % 2 else other).count_login_attempt("name", now, now, 5) for i in range(40))
+        *((store if i % 2 else other).count_login_attempt("name", now, since, 5) for i in range(40))
     )
     assert sum(allowed for allowed, _ in results) == 5
     assert sorted(len(before) for allowed, before in results if allowed) == [0, 1, 2, 3, 4]

@@ -199,7 +199,7 @@ class InspectorPostgresMixin:
                     "SELECT recent FROM login_failures WHERE name_hash = $1 FOR UPDATE",
                     name_hash,
                 )
-                earlier = [s for s in _decode_stamps(recent) if s >= since]
+                earlier = [s for s in _decode_stamps(recent) if s > since]
                 allowed = len(earlier) < limit
                 kept = [*earlier, now] if allowed else earlier
                 await conn.execute(

@@ -190,7 +190,7 @@ class InspectorSQLMixin:
                 "SELECT recent FROM login_failures WHERE name_hash = ?", (name_hash,)
             ) as cursor:
                 row = await cursor.fetchone()
-            earlier = [s for s in _decode_stamps(row[0]) if s >= since] if row else []
+            earlier = [s for s in _decode_stamps(row[0]) if s > since] if row else []
             allowed = len(earlier) < limit
             kept = [*earlier, now] if allowed else earlier
             await conn.execute(

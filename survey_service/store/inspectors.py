@@ -106,7 +106,7 @@ class InspectorStore(Protocol):
         self, name_hash: str, now: str, since: str, limit: int
     ) -> tuple[bool, list[str]]:
         """In one step, whatever runs at once on any instance: forget this name's failures
-        before `since`; if fewer than `limit` remain, count this attempt as one more (at
+        at or before `since`; if fewer than `limit` remain, count this attempt as one more (at
         `now`, before its password is checked) and answer True. Also answers the failures
         counted before it, oldest first."""
         ...
