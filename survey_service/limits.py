@@ -99,16 +99,23 @@ class BodyDeadline(ASGIMiddleware):
         self.timeout = timeout
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        body_done = False
 
         async def within_deadline() -> ReceiveMessage:
+            nonlocal body_done
+            if body_done:
+                # After the body, receive() only waits for the client to leave (a streaming
+                # download listens for that for as long as it streams): no deadline.
+                return await receive()
             try:
                 async with asyncio.timeout_at(deadline):
-                    return await receive()
+                    message = await receive()
             except TimeoutError:
                 raise HTTPException(
                     status_code=408, detail="the body took too long to arrive; send it again"
                 ) from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
 
         await next_app(scope, within_deadline, send)

@@ -400,3 +400,33 @@ async def test_a_large_or_slow_login_body_is_refused(settings):
         slow = b"username=amira&password=" + b"x" * 3000
         status, _, took = await drive(app, "POST", "/inspect/login", slow, 0.4, form)
         assert status == 408 and took < 1.5
+
+
+async def test_the_body_deadline_ends_with_the_body_so_long_downloads_are_not_cut():
+    # Litestar's streaming responses wait on receive() for the client to go away while they
+    # stream: that wait must not count as a slow body (a large export streams for minutes).
+    from litestar.types import Scope
+
+    from survey_service.limits import BodyDeadline
+
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        first = await receive()
+        events.append(first["type"])
+        events.append((await receive())["type"])  # the disconnect, long after the deadline
+
+    async def receive() -> dict[str, Any]:
+        if not events:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(0.4)
+        return {"type": "http.disconnect"}
+
+    middleware = BodyDeadline(0.1)
+    scope = {"type": "http", "route_handler": type("H", (), {"opt": {}})()}
+
+    async def send(_: Any) -> None:
+        return None
+
+    await middleware.handle(scope, receive, send, app)  # type: ignore[arg-type]
+    assert events == ["http.request", "http.disconnect"]
