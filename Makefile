@@ -11,10 +11,12 @@ STAMP := $(VENV)/.installed
 help: ## Show the targets and what they do
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The exact versions in requirements.lock (hashes checked), then the project itself.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 .PHONY: install
@@ -37,10 +39,18 @@ test: install system-deps ## Install everything and run every test, browser test
 	$(BIN)/python -m pytest
 
 .PHONY: lint
-lint: install ## ruff (lint and format check) and mypy
+lint: install ## ruff (lint and format check), mypy, and pip-audit when the index is reachable
 	$(BIN)/ruff check survey_service tests bench
 	$(BIN)/ruff format --check survey_service tests bench
 	$(BIN)/mypy
+	BIN=$(BIN) scripts/audit-deps
+
+.PHONY: lock
+lock: install ## Remake requirements.lock from pyproject.toml (newest versions within its bounds)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --upgrade \
+		--output-file requirements.lock pyproject.toml
 
 .PHONY: bench
 bench: install system-deps ## Run the benchmark suite and write bench/results.md

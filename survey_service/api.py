@@ -149,6 +149,7 @@ async def _submitted(
     "/api/responses",
     status_code=201,
     request_max_body_size=None,
+    opt={limits.READS_OWN_BODY: True},
     operation_class=api_docs.SubmitOperation,
     responses=api_docs.SUBMIT_RESPONSES,
 )
@@ -167,6 +168,7 @@ async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     "/api/responses/batch",
     status_code=200,
     request_max_body_size=None,
+    opt={limits.READS_OWN_BODY: True},
     operation_class=api_docs.BatchOperation,
     responses=api_docs.BATCH_RESPONSES,
 )

@@ -13,12 +13,22 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
-from survey_service import __version__, api, periods, portal, registry, retention, webapp
+from survey_service import (
+    __version__,
+    api,
+    housekeeping,
+    limits,
+    periods,
+    portal,
+    registry,
+    retention,
+    webapp,
+)
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
 from survey_service.intake import Intake
-from survey_service.ratelimit import limiters_for
+from survey_service.ratelimit import TrustedProxies, limiters_for
 from survey_service.release import schedule
 from survey_service.screener import Screener
 from survey_service.settings import Settings
@@ -51,6 +61,8 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
             background = [
                 asyncio.create_task(_refresh_retired(reg, store, settings)),
                 asyncio.create_task(retention.purge_daily(store, settings, today)),
+                asyncio.create_task(housekeeping.compact_on_schedule(store, settings)),
+                asyncio.create_task(housekeeping.sweep_on_schedule(store, settings)),
             ]
             if settings.release_schedule != "manual":
                 background.append(
@@ -73,7 +85,18 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
             *portal.inspector_routes(settings),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "limiters": limiters_for(settings), "today": today}),
+        # Every route's body is capped and timed; the respondent POSTs read theirs themselves,
+        # within their own settings (limits.read_body).
+        request_max_body_size=limits.FORM_BODY_BYTES,
+        middleware=[limits.BodyDeadline(settings.request_timeout_seconds)],
+        state=State(
+            {
+                "settings": settings,
+                "limiters": limiters_for(settings),
+                "trusted_proxies": TrustedProxies.parse(settings.trusted_proxies),
+                "today": today,
+            }
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(

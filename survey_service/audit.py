@@ -11,17 +11,31 @@ from survey_service.store.inspectors import AuditEntry
 # What gets recorded; the portal's audit page explains each in plain words.
 ACTIONS = {
     "login": "signed in",
-    "login failed": "a sign-in with a wrong name or password",
-    "login refused": "a sign-in refused because the name was locked after failed tries",
+    "login failed": "a sign-in with a wrong name or password (how many in the window)",
+    "login refused": "a sign-in refused unchecked: the name is paused after failed tries",
     "logout": "signed out",
     "account added": "an inspector account was created",
     "account disabled": "an inspector account was switched off",
     "account enabled": "an inspector account was switched back on",
     "token issued": "an API token was made for scripts",
+    "token revoked": "an API token was ended",
+    "password changed": "an inspector's password was changed on the server",
     "batch released": "new responses were released as a batch",
     "export": "a batch was downloaded",
+    "summary": "a summary of released batches was viewed",
+    "backup": "the whole database was copied (survey-service backup)",
     "purge": "old responses were deleted (retention)",
 }
+
+
+# Entry numbers are 64-bit in both databases; a page asks for entries older than one of them.
+NEWEST_ID = 2**62
+BAD_BEFORE = f"must be an entry number from 0 to {NEWEST_ID}"
+
+
+def valid_before(before: int | None) -> bool:
+    """A `before` page marker the databases can compare (a larger one overflowed into a 500)."""
+    return before is None or 0 <= before <= NEWEST_ID
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -39,6 +53,14 @@ def entry(actor: str, action: str, detail: str = "", at: dt.datetime | None = No
 
 async def record(store: Store, actor: str, action: str, detail: str = "") -> None:
     await store.append_audit(entry(actor, action, detail))
+
+
+async def viewed_summary(
+    store: Store, actor: str, questionnaire: str, policy: str, by: str | None
+) -> None:
+    """Rule 9: a summary shows released data as surely as a download does."""
+    split = f", by {by}" if by else ""
+    await record(store, actor, "summary", f"{questionnaire} summary (policy {policy}{split})")
 
 
 async def recent(store: Store, limit: int = 200, before: int | None = None) -> list[AuditEntry]:

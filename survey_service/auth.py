@@ -21,7 +21,7 @@ from survey_service.audit import entry as audit
 from survey_service.audit import now_utc, stamp
 from survey_service.settings import Settings
 from survey_service.store import Store
-from survey_service.store.inspectors import Inspector
+from survey_service.store.inspectors import TOKEN_ID_LENGTH, Inspector
 
 SESSION_COOKIE = "inspect_session"
 LOGIN_COOKIE = "inspect_login"
@@ -80,18 +80,31 @@ class LoginResult(msgspec.Struct):
 async def login(
     store: Store, settings: Settings, name: str, password: str, now: dt.datetime | None = None
 ) -> LoginResult:
-    """Check a name and password. Every refusal reads the same, whether or not the name exists."""
+    """Check a name and password. Every refusal reads the same, whether or not the name exists.
+
+    The attempt is counted as a failure before the password is checked, in one step in the
+    store, so attempts at once (on any instance) cannot all get past the limit; a success
+    clears the count. The limit is on failures within the last SURVEY_LOGIN_LOCKOUT_MINUTES:
+    each one stops counting that long after it happened, so once a pause ends, one wrong
+    try pauses the name only until the next failure leaves the window."""
     now = now or now_utc()
     name = name.strip()[:NAME_MAX]
     name_hash = secret_hash(name.casefold())
-    failures, locked_until = await store.login_failures(name_hash)
+    window = dt.timedelta(minutes=settings.login_lockout_minutes)
+    limit = settings.login_max_failures
+    allowed, earlier = await store.count_login_attempt(
+        name_hash, stamp(now), stamp(now - window), limit
+    )
     account = await store.get_inspector(name) if name else None
     actor = account.name if account else "(unknown name)"
-    if locked_until and locked_until > stamp(now):
-        await store.append_audit(audit(actor, "login refused", "locked after failed logins", now))
-        return LoginResult(message=_locked_message(locked_until, now))
+    span = _minutes(settings.login_lockout_minutes)
+    if not allowed:
+        until = _after(earlier[0], window)
+        detail = f"paused after {limit} failed sign-ins in {span}, until {until}"
+        await store.append_audit(audit(actor, "login refused", detail, now))
+        return LoginResult(message=_paused_message(until, now))
     # Slow down each further guess at the same name.
-    await _pause(min(settings.login_slowdown_seconds * failures, MAX_SLOWDOWN_SECONDS))
+    await _pause(min(settings.login_slowdown_seconds * len(earlier), MAX_SLOWDOWN_SECONDS))
     ok = await asyncio.to_thread(
         verify_password,
         account.password_hash if account and not account.disabled else _DUMMY_HASH,
@@ -101,40 +114,78 @@ async def login(
         await store.clear_login_failures(name_hash)
         secret = new_secret()
         expires = now + dt.timedelta(hours=settings.session_hours)
-        await store.add_credential(secret_hash(secret), account.name, "session", stamp(expires))
+        await store.add_credential(
+            secret_hash(secret), account.name, "session", stamp(expires), stamp(now)
+        )
         await store.append_audit(audit(account.name, "login", "", now))
         return LoginResult(inspector=account.name, secret=secret)
-    lock_until = now + dt.timedelta(minutes=settings.login_lockout_minutes)
-    count, locked = await store.record_login_failure(
-        name_hash, settings.login_max_failures, stamp(lock_until)
-    )
-    detail = f"failure {count} in a row" + (", name locked" if locked else "")
-    await store.append_audit(audit(actor, "login failed", detail, now))
-    return LoginResult(message=_locked_message(locked, now) if locked else FAILED)
+    failures = len(earlier) + 1
+    detail = f"{failures} of {limit} failed sign-ins for this name in {span}"
+    if failures < limit:
+        await store.append_audit(audit(actor, "login failed", detail, now))
+        return LoginResult(message=FAILED)
+    until = _after((earlier or [stamp(now)])[0], window)
+    await store.append_audit(audit(actor, "login failed", f"{detail}; paused until {until}", now))
+    return LoginResult(message=_paused_message(until, now))
 
 
 async def _pause(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-def _locked_message(locked_until: str, now: dt.datetime) -> str:
-    until = dt.datetime.strptime(locked_until, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-    minutes = max(1, round((until - now).total_seconds() / 60))
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
+def _after(value: str, window: dt.timedelta) -> str:
+    """When a failure counted at `value` leaves the window."""
+    return stamp(_parse(value) + window)
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+
+
+def _paused_message(until: str, now: dt.datetime) -> str:
+    minutes = max(1, round((_parse(until) - now).total_seconds() / 60))
     return (
         f"Too many tries. Sign-in is paused for about {minutes} minute"
         f"{'s' if minutes != 1 else ''}; then try again, or ask your programme manager."
     )
 
 
-async def issue_token(store: Store, name: str, actor: str) -> str | None:
-    """A new API token for an active account (printed once, stored only as a hash)."""
+async def issue_token(
+    store: Store, name: str, actor: str, days: float = 90, now: dt.datetime | None = None
+) -> str | None:
+    """A new API token for an active account, valid for `days` (printed once, stored only as
+    a hash)."""
     account = await store.get_inspector(name)
     if account is None or account.disabled:
         return None
+    now = now or now_utc()
     secret = new_secret()
-    await store.add_credential(secret_hash(secret), name, "token", None)
-    await store.append_audit(audit(actor, "token issued", f"API token for {name}"))
+    expires = stamp(now + dt.timedelta(days=days))
+    await store.add_credential(secret_hash(secret), name, "token", expires, stamp(now))
+    token_id = secret_hash(secret)[:TOKEN_ID_LENGTH]
+    await store.append_audit(
+        audit(actor, "token issued", f"API token {token_id} for {name}, expires {expires}", now)
+    )
     return secret
+
+
+async def revoke_token(store: Store, name: str, token_id: str, actor: str) -> bool:
+    return await store.revoke_token(
+        name, token_id, audit(actor, "token revoked", f"API token {token_id} of {name}")
+    )
+
+
+async def set_password(store: Store, name: str, password: str, actor: str) -> bool:
+    """A new password for an account: its sessions end, and its failed sign-ins are forgotten."""
+    hashed = await asyncio.to_thread(hash_password, password)
+    if not await store.set_password(name, hashed, audit(actor, "password changed", name)):
+        return False
+    await store.clear_login_failures(secret_hash(name.casefold()))
+    return True
 
 
 async def add_inspector(store: Store, name: str, password: str, actor: str) -> bool:

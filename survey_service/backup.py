@@ -7,6 +7,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from survey_service import file_modes
+
 REQUIRED_TABLES = {"schema_migrations", "questionnaire_versions", "responses"}
 
 
@@ -15,8 +17,10 @@ class BackupError(RuntimeError):
 
 
 def backup(database: Path, target: Path) -> int:
-    """Copy `database` to `target` with SQLite's online backup API: consistent even while the
-    service writes (the copy is one snapshot), never a torn file. Returns the response count."""
+    """Copy `database` to `target` with VACUUM INTO: one consistent snapshot even while the
+    service writes, never a torn file, and written in key order (the online backup API
+    copied pages as they lay, in the order responses arrived: rule 3). The file is 0600
+    whatever the umask. Returns the response count."""
     if not database.exists():
         raise BackupError(f"{database} does not exist: nothing to back up")
     if target.exists():
@@ -24,15 +28,14 @@ def backup(database: Path, target: Path) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    # VACUUM INTO writes into an empty file that exists, keeping its mode.
+    file_modes.private_file(partial)
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, isolation_level=None)
     try:
-        dest = sqlite3.connect(partial)
-        try:
-            # In one step: copying page by page would restart whenever the service commits.
-            source.backup(dest)
-            dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        finally:
-            dest.close()
+        source.execute("VACUUM INTO ?", (str(partial),))  # a rollback-journal file, one piece
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"the copy failed: {exc}") from None
     finally:
         source.close()
     count = check(partial)
@@ -90,13 +93,15 @@ def restore(source: Path, database: Path, *, force: bool = False) -> tuple[int, 
             f"{database} is in use (is the service running?): stop it first, or pass --force"
         )
     kept: Path | None = None
+    file_modes.private_folder(database.parent)
     if database.exists():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = database.with_name(f"{database.name}.before-restore-{stamp}")
         backup(database, kept)
-    database.parent.mkdir(parents=True, exist_ok=True)
     incoming = database.with_name(database.name + ".incoming")
-    shutil.copyfile(source, incoming)
+    incoming.unlink(missing_ok=True)
+    file_modes.private_file(incoming)
+    shutil.copyfile(source, incoming)  # into the private file: its mode stays
     for suffix in ("-wal", "-shm"):
         database.with_name(database.name + suffix).unlink(missing_ok=True)
     incoming.replace(database)  # atomic on one filesystem

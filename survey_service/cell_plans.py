@@ -94,7 +94,9 @@ def _step(
     layout: Layout, version: int, qid: str, index: dict[str, int], codes: bool, style: Style
 ) -> tuple[int, Any, Any]:
     text = style == "csv"
-    render = csv_text if text else None
+    # Every text cell of a spreadsheet file is defused, choice labels too (an author's "-1 or
+    # less" or "@home" starts a formula as surely as a respondent's text does).
+    render = _safe_csv_text if text else (defuse if style == "safe values" else None)
     info = layout.info[qid]
     question = info.question
     if question.type == "multiple_choice":

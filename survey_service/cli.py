@@ -25,6 +25,7 @@ COMMANDS = (
     "migrate",
     "backup",
     "restore",
+    "doctor",
 )
 
 
@@ -84,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge.set_defaults(func=_purge)
 
+    doctor = sub.add_parser(
+        "doctor", help="report what this deployment gets wrong (file modes, URL, backups, ...)"
+    )
+    doctor.set_defaults(func=_doctor)
+
     migrate = sub.add_parser(
         "migrate", help="copy this SQLite deployment into an empty PostgreSQL database"
     )
@@ -106,8 +112,22 @@ def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
     except backup.BackupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    asyncio.run(_record_backup(conf, f"{count} responses to {args.path}"))
     print(f"backed up {count} responses to {args.path}")
     return 0
+
+
+async def _record_backup(conf: settings.Settings, detail: str) -> None:
+    """A backup copies every answer: audited like an export, and noted for `doctor`."""
+    from survey_service import audit
+
+    store = open_store(conf)
+    await store.open()
+    try:
+        await store.note_maintenance("backup", audit.stamp(audit.now_utc()))
+        await audit.record(store, "(command line)", "backup", detail)
+    finally:
+        await store.close()
 
 
 def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
@@ -171,7 +191,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
         print("error: --older-than must be 0 or more days", file=sys.stderr)
         return 2
 
-    async def run() -> int:
+    async def run() -> retention.PurgeReport:
         store = open_store(conf)
         await store.open()
         try:
@@ -180,9 +200,28 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
         finally:
             await store.close()
 
-    removed = asyncio.run(run())
-    print(f"purged {removed} responses received more than {days} days ago")
+    report = asyncio.run(run())
+    print(f"purged {report.removed} responses received more than {days} days ago")
+    if not report.clean:
+        print(
+            "warning: a long read (an export?) kept the purged pages from being overwritten;"
+            " they stay in the database file until then: run `survey-service purge` again"
+            " once it has finished (the running service retries within the hour)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _doctor(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from survey_service import doctor
+
+    findings = doctor.examine(conf)
+    for f in findings:
+        print(f"{'ok  ' if f.ok else 'WARN'}  {f.topic}: {f.message}")
+    problems = sum(not f.ok for f in findings)
+    print(f"{problems} problem{'s' if problems != 1 else ''} found")
+    return 1 if problems else 0
 
 
 def _migrate(args: argparse.Namespace, conf: settings.Settings) -> int:

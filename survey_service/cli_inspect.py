@@ -26,7 +26,9 @@ T = TypeVar("T")
 
 
 def add_parsers(sub: Any) -> None:
-    inspectors = sub.add_parser("inspectors", help="inspector accounts: add, list, disable, token")
+    inspectors = sub.add_parser(
+        "inspectors", help="inspector accounts: add, list, disable, password, token, revoke"
+    )
     isub = inspectors.add_subparsers(required=True, metavar="ACTION")
     add = isub.add_parser("add", help="add an account (password from a prompt or SURVEY_PASSWORD)")
     add.add_argument("name")
@@ -37,9 +39,22 @@ def add_parsers(sub: Any) -> None:
     disable.add_argument("name")
     disable.add_argument("--undo", action="store_true", help="switch the account back on")
     disable.set_defaults(func=_disable)
+    password = isub.add_parser(
+        "password", help="set a new password (prompt or SURVEY_PASSWORD); ends the sessions"
+    )
+    password.add_argument("name")
+    password.set_defaults(func=_set_password)
     token = isub.add_parser("token", help="print a new API token for an account")
     token.add_argument("name")
+    token.add_argument("--days", type=float, help="valid for this long (default SURVEY_TOKEN_DAYS)")
     token.set_defaults(func=_token)
+    tokens = isub.add_parser("tokens", help="list an account's API tokens: id, made, expires")
+    tokens.add_argument("name")
+    tokens.set_defaults(func=_tokens)
+    revoke = isub.add_parser("revoke", help="end one API token, named by its id")
+    revoke.add_argument("name")
+    revoke.add_argument("token_id", metavar="ID", help="as `inspectors tokens NAME` lists it")
+    revoke.set_defaults(func=_revoke)
 
     export = sub.add_parser("export", help="write an anonymised export of released batches")
     export.add_argument("questionnaire")
@@ -73,16 +88,24 @@ def _password() -> str | None:
     return first
 
 
-def _add(args: argparse.Namespace, conf: Settings) -> int:
-    if not auth.valid_name(args.name):
-        print(f"error: a name is 1 to {auth.NAME_MAX} printable characters", file=sys.stderr)
-        return 2
+def _good_password() -> str | int:
+    """The new password, or the exit code when it is refused."""
     password = _password()
     if password is None:
         return 1
     if len(password) < MIN_PASSWORD:
         print(f"error: use a password of at least {MIN_PASSWORD} characters", file=sys.stderr)
         return 2
+    return password
+
+
+def _add(args: argparse.Namespace, conf: Settings) -> int:
+    if not auth.valid_name(args.name):
+        print(f"error: a name is 1 to {auth.NAME_MAX} printable characters", file=sys.stderr)
+        return 2
+    password = _good_password()
+    if isinstance(password, int):
+        return password
     added = _with_store(conf, lambda s: auth.add_inspector(s, args.name, password, CLI_ACTOR))
     if not added:
         print(f"error: an account named {args.name} exists already", file=sys.stderr)
@@ -107,12 +130,52 @@ def _disable(args: argparse.Namespace, conf: Settings) -> int:
     return 0
 
 
+def _set_password(args: argparse.Namespace, conf: Settings) -> int:
+    password = _good_password()
+    if isinstance(password, int):
+        return password
+    if not _with_store(conf, lambda s: auth.set_password(s, args.name, password, CLI_ACTOR)):
+        print(f"error: no account named {args.name}", file=sys.stderr)
+        return 1
+    print(f"{args.name} has a new password; their sessions ended (API tokens stay)")
+    return 0
+
+
 def _token(args: argparse.Namespace, conf: Settings) -> int:
-    token = _with_store(conf, lambda s: auth.issue_token(s, args.name, CLI_ACTOR))
+    days = conf.token_days if args.days is None else args.days
+    if days <= 0:
+        print("error: --days must be more than 0", file=sys.stderr)
+        return 2
+    token = _with_store(conf, lambda s: auth.issue_token(s, args.name, CLI_ACTOR, days))
     if token is None:
         print(f"error: no active account named {args.name}", file=sys.stderr)
         return 1
+    (listed,) = [
+        t
+        for t in _with_store(conf, lambda s: s.list_tokens(args.name))
+        if t.id == auth.secret_hash(token)[: len(t.id)]
+    ]
+    # stdout holds the token alone, for scripts; what it is goes to stderr.
+    print(f"API token {listed.id} for {args.name}, expires {listed.expires}:", file=sys.stderr)
     print(token)
+    return 0
+
+
+def _tokens(args: argparse.Namespace, conf: Settings) -> int:
+    for token in _with_store(conf, lambda s: s.list_tokens(args.name)):
+        print(
+            f"{token.id}\tmade {token.created or 'before tokens were dated'}"
+            f"\texpires {token.expires}"
+        )
+    return 0
+
+
+def _revoke(args: argparse.Namespace, conf: Settings) -> int:
+    done = _with_store(conf, lambda s: auth.revoke_token(s, args.name, args.token_id, CLI_ACTOR))
+    if not done:
+        print(f"error: {args.name} has no token {args.token_id}", file=sys.stderr)
+        return 1
+    print(f"token {args.token_id} of {args.name} is revoked")
     return 0
 
 

@@ -211,13 +211,19 @@ async def build_summary(
 
 @get("/questionnaires/{questionnaire:str}/summary")
 async def questionnaire_summary(
+    request: Request[Any, Any, Any],
     state: State,
     questionnaire: FromPath[str],
     policy: FromQuery[str | None] = None,
     by: FromQuery[str | None] = None,
 ) -> Response[bytes]:
     result = await build_summary(state, questionnaire, policy, by)
-    return result if isinstance(result, Response) else _json(result)
+    if isinstance(result, Response):
+        return result
+    await audit.viewed_summary(
+        _store(state), _actor(request), questionnaire, result.policy, result.by
+    )
+    return _json(result)
 
 
 async def qr_response(state: State, questionnaire: str, kind: str) -> Response[bytes]:
@@ -245,6 +251,8 @@ async def audit_log(
 ) -> Response[bytes]:
     if not 1 <= limit <= 1000:
         return one_error(422, "limit", "must be from 1 to 1000")
+    if not audit.valid_before(before):
+        return one_error(400, "before", audit.BAD_BEFORE)
     return _json({"entries": await audit.recent(_store(state), limit, before)})
 
 

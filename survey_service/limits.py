@@ -6,7 +6,10 @@ import asyncio
 import itertools
 import re
 
-from litestar.types import Receive, Scope
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 # A JSON string, escapes included: brackets inside strings do not nest anything.
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -73,3 +76,46 @@ async def read_body(receive: Receive, limit: int, timeout: float, declared: byte
     except TimeoutError:
         raise BodyTooSlow from None
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+# The largest body any route other than the two respondent POSTs takes: the portal's forms
+# (sign-in, release, sign-out) hold a few short fields. Litestar's default was 10 MB, and 60
+# held sign-in bodies took a worker from 113 MB to 722 MB.
+FORM_BODY_BYTES = 8 * 1024
+# Routes that read their body themselves, within their own limits (the respondent POSTs:
+# read_body above), say so in their `opt`; BodyDeadline leaves them alone.
+READS_OWN_BODY = "reads_own_body"
+
+
+class BodyDeadline(ASGIMiddleware):
+    """Every other route gets the respondent routes' time limit on its body: a request's body
+    must have arrived `timeout` seconds after the request did, or it is refused with 408.
+    Together with FORM_BODY_BYTES, a slow sender holds little memory, and not for long."""
+
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = READS_OWN_BODY
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        body_done = False
+
+        async def within_deadline() -> ReceiveMessage:
+            nonlocal body_done
+            if body_done:
+                # After the body, receive() only waits for the client to leave (a streaming
+                # download listens for that for as long as it streams): no deadline.
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(
+                    status_code=408, detail="the body took too long to arrive; send it again"
+                ) from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await next_app(scope, within_deadline, send)

@@ -21,7 +21,7 @@ from survey_service.ratelimit import rate_limited
 from survey_service.release import service, tables
 from survey_service.settings import Settings
 
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/ types
 AUDIENCES = {"young_people": "Young people", "staff": "Social workers (staff)"}
 POLICY_NAMES = {name: p.label for name, p in suppression.POLICIES.items()}
 
@@ -139,7 +139,7 @@ async def login_submit(request: Request[Any, Any, Any], state: State) -> Respons
 
 @get("/static/portal.css", sync_to_thread=False, cache_control=None)
 def stylesheet() -> Response[bytes]:
-    return Response(_CSS, media_type="text/css; charset=utf-8")
+    return Response(_CSS, media_type="text/css")
 
 
 # -- pages behind the session ------------------------------------------------------------------
@@ -279,6 +279,9 @@ async def summary_page(
     if isinstance(result, Response):  # a bad choice in the form: show the plain summary
         result = await inspect_api.build_summary(state, questionnaire, None, None)
         assert isinstance(result, tables.Summary)
+    await audit.viewed_summary(
+        state.store, request.state.inspector, questionnaire, result.policy, result.by
+    )
     versions = await inspect_api._versions(state, questionnaire)
     assert versions is not None
     qis = {q.id: q.text for v in versions for q in v.questions() if q.quasi_identifier}
@@ -344,6 +347,8 @@ async def _poster_page(
 async def audit_page(
     request: Request[Any, Any, Any], state: State, before: FromQuery[int | None] = None
 ) -> Response[str]:
+    if not audit.valid_before(before):
+        return render(request, "message.html", 400, title="Audit log", message=audit.BAD_BEFORE)
     entries = await audit.recent(state.store, 100, before)
     older = entries[-1].id if len(entries) == 100 else None
     return render(request, "audit.html", title="Audit log", entries=entries, older=older)

@@ -8,6 +8,7 @@ import ipaddress
 import math
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,9 +17,12 @@ from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
 
-# Above this many tracked clients, buckets that have refilled are dropped; if that is not
-# enough (a flood of fresh addresses), the oldest go. Memory stays bounded whatever arrives.
+# The most clients tracked at once: past it, the least recently seen is forgotten (it gets a
+# full bucket if it comes back). About 100 bytes each: 100,000 is some 10 MB, whatever arrives.
 MAX_TRACKED = 100_000
+# Buckets looked at per request for ones that have filled up again (and so can go): a
+# constant, so a flood of new addresses costs O(1) per request, never a scan of them all.
+_SWEEP = 2
 
 
 class TooManyRequests(HTTPException):
@@ -43,8 +47,11 @@ class RateLimiter:
     ):
         self.rate, self.burst, self.clock, self.max_tracked = rate, burst, clock, max_tracked
         self._key = secrets.token_bytes(32)
-        # digest -> (tokens left, when last refilled); dicts keep insertion order for eviction.
-        self._buckets: dict[bytes, tuple[float, float]] = {}
+        # digest -> (tokens left, when last refilled), least recently seen first: an
+        # OrderedDict moves a key to the end and drops the first in O(1) (a dict's first key
+        # gets slower to find as deletions pile up at its front).
+        self._buckets: OrderedDict[bytes, tuple[float, float]] = OrderedDict()
+        self._full_after = burst / rate if rate > 0 else 0.0
 
     @property
     def enabled(self) -> bool:
@@ -62,36 +69,73 @@ class RateLimiter:
         cost = min(cost, float(self.burst))
         now = self.clock()
         key = self.client_key(address)
-        tokens, then = self._buckets.pop(key, (float(self.burst), now))
+        buckets = self._buckets
+        tokens, then = buckets.get(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - then) * self.rate)
-        if tokens >= cost:
-            self._buckets[key] = (tokens - cost, now)
-            self._prune(now)
-            return 0.0
-        self._buckets[key] = (tokens, now)
-        return (cost - tokens) / self.rate
+        spent = tokens >= cost
+        buckets[key] = (tokens - cost if spent else tokens, now)
+        buckets.move_to_end(key)
+        self._prune(now)
+        return 0.0 if spent else (cost - tokens) / self.rate
 
     def tracked(self) -> int:
         return len(self._buckets)
 
     def _prune(self, now: float) -> None:
-        if len(self._buckets) <= self.max_tracked:
-            return
-        full_after = self.burst / self.rate
-        for key, (_, then) in list(self._buckets.items()):
-            if now - then >= full_after:
-                del self._buckets[key]
-        while len(self._buckets) > self.max_tracked:
-            del self._buckets[next(iter(self._buckets))]
+        """Drop the least recently seen buckets that have filled up again (they hold nothing a
+        new bucket would not), a few per call, then any beyond the cap."""
+        buckets = self._buckets
+        for _ in range(_SWEEP):
+            if not buckets:
+                return
+            key = next(iter(buckets))  # O(1) on an OrderedDict: the head of its list
+            if now - buckets[key][1] < self._full_after:
+                break
+            del buckets[key]
+        while len(buckets) > self.max_tracked:
+            buckets.popitem(last=False)
 
 
-def client_address(scope: Scope, trusted_proxy_hops: int = 0) -> str:
-    """The address to limit on. X-Forwarded-For is believed only as far as the configured number
-    of trusted proxies appended to it; a client can prepend anything it likes. IPv6 clients
-    are grouped by /64, since one host usually holds a whole /64."""
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxies:
+    """The reverse proxies whose X-Forwarded-For is believed (SURVEY_TRUSTED_PROXIES)."""
+
+    def __init__(self, networks: tuple[Network, ...] = ()):
+        self.networks = networks
+
+    @classmethod
+    def parse(cls, value: str) -> TrustedProxies:
+        """Comma-separated addresses and CIDR networks; ValueError names a bad one."""
+        networks = []
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    networks.append(ipaddress.ip_network(part, strict=False))
+                except ValueError:
+                    raise ValueError(f"{part!r} is not an IP address or CIDR network") from None
+        return cls(tuple(networks))
+
+    def __contains__(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        ip = getattr(ip, "ipv4_mapped", None) or ip
+        return any(ip in network for network in self.networks)
+
+
+def client_address(scope: Scope, trusted: TrustedProxies | None = None) -> str:
+    """The address to limit on, as uvicorn's ProxyHeadersMiddleware finds it: X-Forwarded-For
+    counts only when the connecting peer is a trusted proxy, and then the client is the
+    nearest address in it that is not one (each proxy appends what connected to it, and a
+    client can write anything before that). A value that is not an address leaves the peer's
+    own (uvicorn would take the text). IPv6 clients are grouped by /64, since one host
+    usually holds a whole /64."""
     client = scope.get("client")
     address = client[0] if client else ""
-    if trusted_proxy_hops > 0:
+    if trusted is not None and trusted.networks and address in trusted:
         forwarded = [
             part.strip()
             for name, value in scope.get("headers", [])
@@ -99,9 +143,18 @@ def client_address(scope: Scope, trusted_proxy_hops: int = 0) -> str:
             for part in value.decode("latin-1").split(",")
         ]
         forwarded = [part for part in forwarded if part]
-        if forwarded:
-            address = forwarded[-min(trusted_proxy_hops, len(forwarded))]
+        untrusted = [part for part in forwarded if part not in trusted]
+        chosen = untrusted[-1] if untrusted else (forwarded[0] if forwarded else address)
+        address = chosen if _is_ip(chosen) else address
     return _group(address)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _group(address: str) -> str:
@@ -121,8 +174,8 @@ def spend(connection: ASGIConnection[Any, Any, Any, Any], name: str, cost: float
     limiter: RateLimiter = connection.app.state.limiters[name]
     if not limiter.enabled:
         return  # and the address is never even parsed
-    hops: int = connection.app.state.settings.trusted_proxy_hops
-    wait = limiter.take(client_address(connection.scope, hops), cost)
+    address = client_address(connection.scope, connection.app.state.trusted_proxies)
+    wait = limiter.take(address, cost)
     if wait > 0:
         raise TooManyRequests(
             detail="too many requests from this network; nothing was saved, try again soon",

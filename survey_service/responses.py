@@ -65,7 +65,14 @@ def _identity(text: str) -> str:
     return text
 
 
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A random UUID (version 4, RFC 4122 variant) as the app sends it: the version digit is 4 and
+# the variant digit 8, 9, a or b.
+_CANONICAL_UUID4 = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+)
+# Rule 3: versions 1, 6 and 7 hold the moment they were made (version 1 the machine's MAC
+# address too), 3 and 5 a hash of a name; only version 4 is nothing but randomness.
+NOT_RANDOM = "must be a random UUID (version 4); this one carries a time, a name or nothing"
 
 
 def decode_submission(raw: Any) -> tuple[Submission | None, list[FieldError]]:
@@ -80,11 +87,14 @@ def decode_submission(raw: Any) -> tuple[Submission | None, list[FieldError]]:
             submission = msgspec.convert(raw, Submission)
         except msgspec.ValidationError as exc:
             return None, [_field_error(exc)]
-    if _CANONICAL_UUID.fullmatch(submission.id) is None:  # as the app sends it: nothing to do
+    if _CANONICAL_UUID4.fullmatch(submission.id) is None:  # as the app sends it: nothing to do
         try:
-            submission.id = str(uuid.UUID(submission.id))  # canonical lower-case form
+            parsed = uuid.UUID(submission.id)
         except (ValueError, TypeError):
             return None, [FieldError("id", "must be a UUID")]
+        if parsed.version != 4:  # None unless the RFC 4122 variant
+            return None, [FieldError("id", NOT_RANDOM)]
+        submission.id = str(parsed)  # canonical lower-case form
     return submission, []
 
 
@@ -155,7 +165,19 @@ def check_answers(
     )
     if not clean and not errors:
         errors.append(FieldError("answers", "holds no answers: answer at least one question"))
-    return clean, errors
+    return clean, capped(errors)
+
+
+# The most problems listed for one response: a body of thousands of unknown keys must not come
+# back as an answer several times its size (a batch of them was a 9.6 MB reply to 2 MB).
+MAX_LISTED_ERRORS = 10
+
+
+def capped(errors: list[FieldError]) -> list[FieldError]:
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    more = len(errors) - MAX_LISTED_ERRORS
+    return [*errors[:MAX_LISTED_ERRORS], FieldError("answers", f"and {more} more problems")]
 
 
 def check_language(questionnaire: Questionnaire, language: str | None) -> list[FieldError]:

@@ -103,15 +103,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " locked on their own after repeated failures).",
         ),
     ] = 20
-    trusted_proxy_hops: Annotated[
-        int,
+    trusted_proxies: Annotated[
+        str,
         Meta(
-            ge=0,
-            le=10,
-            description="How many reverse proxies in front of the service append to"
-            " X-Forwarded-For; 0 ignores the header and uses the connecting address.",
+            description="Addresses or CIDR networks of the reverse proxies in front of the"
+            " service, comma-separated; X-Forwarded-For is believed only from these peers."
+            " Empty: the header is ignored and the connecting address is used.",
         ),
-    ] = 0
+    ] = ""
     busy_timeout_ms: Annotated[
         int,
         Meta(
@@ -193,11 +192,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_hours: Annotated[
         float, Meta(gt=0, description="How long an inspector stays signed in, in hours.")
     ] = 12.0
+    token_days: Annotated[
+        float,
+        Meta(gt=0, description="How long a new API token lasts, in days (`--days` overrides)."),
+    ] = 90.0
     login_max_failures: Annotated[
-        int, Meta(ge=1, description="Failed logins for one name before it is locked.")
+        int,
+        Meta(
+            ge=1,
+            description="Failed logins for one name, within SURVEY_LOGIN_LOCKOUT_MINUTES, that"
+            " pause sign-in for that name.",
+        ),
     ] = 5
     login_lockout_minutes: Annotated[
-        float, Meta(gt=0, description="How long a name stays locked after too many failures.")
+        float,
+        Meta(
+            gt=0,
+            description="The window failed logins are counted in: each stops counting this"
+            " long after it happened, so a pause ends as the oldest leaves the window.",
+        ),
     ] = 15.0
     login_slowdown_seconds: Annotated[
         float,
@@ -211,10 +224,34 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " by `survey-service purge`).",
         ),
     ] = 365
+    compaction_hours: Annotated[
+        float,
+        Meta(
+            ge=0,
+            description="How often the running service rewrites the database in key order and"
+            " empties its log (rule 3), in hours from the last compaction; 0 turns it off.",
+        ),
+    ] = 24.0
+    safety_copy_days: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="Days the running service keeps the copy `restore` makes of the"
+            " database it replaced (it holds every response of its time).",
+        ),
+    ] = 7
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         Meta(description="Least severe log level written to standard error."),
     ] = "info"
+
+    def __post_init__(self) -> None:
+        from survey_service.ratelimit import TrustedProxies
+
+        try:
+            TrustedProxies.parse(self.trusted_proxies)
+        except ValueError as exc:
+            raise ValueError(f"SURVEY_TRUSTED_PROXIES: {exc}") from None
 
     @property
     def database_path(self) -> Path:
@@ -229,6 +266,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             self.release_schedule,
             self.release_period,
         )
+
+
+# Variables that meant something once: refused at start-up, so a deployment that still sets
+# one hears what replaced it rather than running on a silently different configuration.
+RETIRED = {
+    "SURVEY_TRUSTED_PROXY_HOPS": "set SURVEY_TRUSTED_PROXIES to your proxies' addresses"
+    " (X-Forwarded-For was believed from any peer)",
+}
 
 
 def env_name(field: str) -> str:
@@ -254,6 +299,9 @@ def declared() -> list[tuple[str, Any, str]]:
 def from_env(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build settings from SURVEY_* variables; a bad value names its variable."""
     environ = os.environ if environ is None else environ
+    for name, instead in RETIRED.items():
+        if name in environ:
+            raise SettingsError(f"{name} is no longer read: {instead}")
     values: dict[str, Any] = {}
     for field in msgspec.structs.fields(Settings):
         name = env_name(field.name)

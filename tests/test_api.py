@@ -285,3 +285,36 @@ async def test_ids_are_random_per_response_not_reused(client):
     for response_id in ids:
         body = {**response_body(), "id": response_id}
         assert (await client.post("/api/responses", json=body)).status_code == 201
+
+
+async def test_an_id_that_carries_a_clock_is_422_naming_id(client):
+    # Version 1 holds the moment it was made and the machine's MAC address; version 7 the time.
+    for clocked in ("c232ab00-9414-11ec-b3c8-9f6bdeced846", "017f22e2-79b0-7cc3-98c4-dc0c0c07398f"):
+        body = {**response_body(), "id": clocked}
+        single = await client.post("/api/responses", json=body)
+        assert single.status_code == 422
+        assert error_fields(single) == ["id"]
+        batch = await client.post("/api/responses/batch", json={"responses": [body]})
+        (result,) = batch.json()["results"]
+        assert result["status"] == "rejected"
+        assert [e["field"] for e in result["errors"]] == ["id"]
+    assert await client.app.state.store.count_responses() == 0
+
+
+async def test_errors_listed_are_capped_so_a_bad_batch_cannot_amplify(client, settings):
+    # Issue 17, item 11: 2 MB of unknown keys came back as a 9.6 MB list of errors.
+    keys = {f"k{i}": 1 for i in range(250)}
+    items = [{**response_body(), "answers": keys} for _ in range(500)]
+    body = msgspec.json.encode({"responses": items})
+    assert len(body) < settings.max_batch_body_bytes
+    reply = await client.post(
+        "/api/responses/batch", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 200
+    # At most 11 short problems per item: about 0.5 MB for 500 items, whatever they hold.
+    assert len(reply.content) < min(len(body) / 2, 512 * 1024)
+    first = reply.json()["results"][0]["errors"]
+    assert 1 < len(first) <= 21
+    assert first[-1] == {"field": "answers", "message": "and 240 more problems"}
+    single = await client.post("/api/responses", json=items[0])
+    assert single.status_code == 422 and len(single.json()["errors"]) <= 21

@@ -78,3 +78,23 @@ def test_a_release_key_read_fast_is_the_key_of_the_decoded_answers():
 
 def columns_labels(q: Any, qid: str) -> list[str]:
     return [c.code for c in q.question_map()[qid].choices or ()]
+
+
+def test_choice_labels_are_defused_in_csv_like_free_text(tmp_path: Path):
+    # Issue 17, item 11: a label that starts like a formula (an author's "=" or "-", or a
+    # published label someone tampered with) must not run when the CSV opens in Excel.
+    source = (FIXTURES / "questionnaires" / "every-type-v1.toml").read_text(encoding="utf-8")
+    source = source.replace('label = "Yes"', 'label = "=HYPERLINK(\\"http://x\\",\\"Yes\\")"')
+    source = source.replace('label = "No"', 'label = "-1 No"').replace(
+        'label = "Not sure"', 'label = "@Not sure"'
+    )
+    (tmp_path / "q.toml").write_text(source, encoding="utf-8")
+    layout = export.Layout([load_file(tmp_path / "q.toml")])
+    rows = [_row(1, fits=code) for code in ("yes", "no", "not_sure")]
+    text = b"".join(export.csv_chunks(layout, rows, export.Options())).decode("utf-8")
+    at = layout.names.index("fits")
+    cells = [row[at] for row in list(csv.reader(io.StringIO(text.removeprefix(export.BOM))))[1:]]
+    assert cells == ['\'=HYPERLINK("http://x","Yes")', "'-1 No", "'@Not sure"]
+    # The spreadsheet writer's cells are defused the same way.
+    safe = [layout.cells(r, layout.answers_of(r), False, True) for r in rows]
+    assert [c[layout.names.index("fits")] for c in safe][1:] == ["'-1 No", "'@Not sure"]

@@ -57,8 +57,10 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         await s.set_retired("demo", 1, True)
         await s.add_responses(rows[:10_000])
         await s.add_inspector(INES, AUDIT)
-        await s.add_credential("token-hash", "ines", "token", None)
-        await s.record_login_failure("name-hash", 5, "2026-11-25T11:00:00Z")
+        await s.add_credential("token-hash", "ines", "token", "2027-01-01T00:00:00Z")
+        now = "2026-11-25T11:00:00Z"
+        await s.count_login_attempt("name-hash", now, now, 5)
+        await s.note_maintenance("compaction", now)
         batch = await cut_batch(s, "demo", "2026-12-01")
         assert isinstance(batch, Batch) and batch.number == 1
         await s.add_responses(rows[10_000:])  # waiting for the next batch
@@ -78,7 +80,8 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
     out = capsys.readouterr().out
     assert "copied 3 rows of questionnaire_versions; counts match" in out
     assert "copied 12000 rows of responses; counts match" in out
-    for table, count in [("inspectors", 1), ("credentials", 1), ("login_failures", 1)]:
+    copied = [("inspectors", 1), ("credentials", 1), ("login_failures", 1), ("maintenance", 1)]
+    for table, count in copied:
         assert f"copied {count} rows of {table}; counts match" in out
     assert "copied 1 rows of batches; counts match" in out
     assert "copied 2 rows of audit; counts match" in out
@@ -104,9 +107,14 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             # Accounts, tokens, throttling, batches and the audit log came across...
             assert await s.list_inspectors() == [INES]
             assert await s.get_credential("token-hash", "2026-11-25") == Credential(
-                "ines", "token", None
+                "ines", "token", "2027-01-01T00:00:00Z"
             )
-            assert await s.login_failures("name-hash") == (1, None)
+            now = "2026-11-25T11:00:01Z"
+            assert await s.count_login_attempt("name-hash", now, "2026-11-25", 5) == (
+                True,
+                ["2026-11-25T11:00:00Z"],
+            )
+            assert await s.maintenance_done("compaction") == "2026-11-25T11:00:00Z"
             assert [b.count for b in await s.list_batches()] == [10_000]
             assert await s.waiting_counts("demo", "2026-12-01") == (2_000, 2_000)
             # ...and new numbers follow the copied ones.

@@ -218,3 +218,93 @@ async def test_the_app_runs_on_postgresql_without_knowing_it(pg_url: str, settin
         listed = (await client.get("/api/questionnaires")).json()
         assert "every-type" in {q["id"] for q in listed}
     assert not (settings.data_dir / "survey.sqlite3").exists()  # nothing went to SQLite
+
+
+async def _sign_in(client: httpx.AsyncClient, url: str, password: str) -> httpx.Response:
+    page = await client.get(f"{url}/inspect/login")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return await client.post(
+        f"{url}/inspect/login",
+        data={"username": "ines", "password": password, "csrf": csrf},
+        follow_redirects=False,
+    )
+
+
+@pytest.mark.slow
+async def test_sign_ins_at_once_on_two_instances_are_checked_no_more_than_the_limit(
+    pg_url: str, pg, tmp_path: Path, questionnaires_dir: Path
+):
+    """Issue 17, item 1: 20 sign-ins at once to one account, through two app processes on one
+    database, with the per-address limit off. Only SURVEY_LOGIN_MAX_FAILURES passwords are
+    checked; the other attempts are refused unchecked, and then so is the right password."""
+    await _token(pg_url)  # makes the account "ines"
+    servers = [
+        ServerProcess(
+            tmp_path / f"data{i}",
+            questionnaires_dir,
+            tmp_path / f"server{i}.log",
+            SURVEY_DATABASE_URL=pg_url,
+            SURVEY_DATABASE_POOL_SIZE="4",
+            SURVEY_LOGIN_RATE_LIMIT_PER_SECOND="0",
+            SURVEY_LOGIN_SLOWDOWN_SECONDS="0",
+        )
+        for i in range(2)
+    ]
+    for server in servers:
+        server.start()
+    try:
+        clients = [httpx.AsyncClient(timeout=30) for _ in range(20)]
+        try:
+            answers = await asyncio.gather(
+                *(
+                    _sign_in(client, servers[i % 2].url, f"guess {i}")
+                    for i, client in enumerate(clients)
+                )
+            )
+            assert all(a.status_code == 401 for a in answers)
+            late = await _sign_in(clients[0], servers[1].url, "correct horse battery")
+            assert late.status_code == 401 and "paused" in late.text
+        finally:
+            await asyncio.gather(*(c.aclose() for c in clients))
+        counts = dict(
+            await pg.fetch("SELECT action, count(*) FROM audit GROUP BY action ORDER BY action")
+        )
+        assert counts["login failed"] == 5
+        assert counts["login refused"] == 16
+        assert "login" not in counts
+    finally:
+        for server in servers:
+            assert server.stop() == 0
+
+
+async def test_compaction_rewrites_the_table_in_key_order(pg_url: str, pg):
+    """Rule 3 on PostgreSQL: the heap keeps rows where they arrived (ctid order is arrival
+    order) until compaction rewrites it in id order (CLUSTER)."""
+    from tests.test_maintenance import _rank_correlation
+
+    s = PostgresStore(pg_url)
+    await s.open()
+    try:
+        await s.publish_version(StoredVersion("demo", 1, b"{}", "hash1"))
+        arrival: list[str] = []
+        for _ in range(60):
+            rows = [row(answers=b'{"q":"' + b"x" * 300 + b'"}') for _ in range(10)]
+            await s.add_responses(rows)
+            arrival += [r.id for r in rows]
+        rank = {rid: n for n, rid in enumerate(arrival)}
+
+        async def correlation() -> float:
+            found = await pg.fetch(
+                "SELECT id, (ctid::text::point)[0]::int * 1000 + (ctid::text::point)[1]::int"
+                " FROM responses"
+            )
+            return _rank_correlation([rank[r[0]] for r in found], [r[1] for r in found])
+
+        assert await correlation() > 0.9
+        assert await s.compact() is True
+        assert abs(await correlation()) < 0.3
+        ordered = [r[0] for r in await pg.fetch("SELECT id FROM responses ORDER BY ctid")]
+        assert ordered == sorted(arrival)
+        assert await s.count_responses() == 600
+    finally:
+        await s.close()

@@ -176,3 +176,31 @@ def test_the_typed_fast_path_agrees_with_the_careful_one(items, batch):
     # Compared as plain data: the fast path's items are a subclass of Submission.
     got = msgspec.to_builtins([responses.decode_submission(s) for s in fast])
     assert got == msgspec.to_builtins(_careful(body, batch))
+
+
+# Issue 17, item 9: an id must carry no clock and no machine address, only randomness.
+CLOCK_IDS = [
+    ("version 1 (time and MAC address)", "c232ab00-9414-11ec-b3c8-9f6bdeced846"),
+    ("version 6 (time)", "1ec9414c-232a-6b00-b3c8-9e6bdeced846"),
+    ("version 7 (Unix time)", "017f22e2-79b0-7cc3-98c4-dc0c0c07398f"),
+    ("version 3 (name hash)", "5df41881-3aed-3515-88a7-2f4a814cf09e"),
+    ("version 5 (name hash)", "2ed6657d-e927-568b-95e1-2665a8aea6a2"),
+    ("version 8 (anything)", "320c3d4d-cc00-875b-8ec9-32d5f69181c0"),
+    ("nil", "00000000-0000-0000-0000-000000000000"),
+    ("max", "ffffffff-ffff-ffff-ffff-ffffffffffff"),
+    ("version 4 digit, wrong variant", "6f1c7d3e-0a1b-4c2d-0e3f-9a0b1c2d3e4f"),
+]
+
+
+@pytest.mark.parametrize(("kind", "value"), CLOCK_IDS)
+def test_only_random_uuids_are_accepted(kind: str, value: str):
+    for spelling in (value, value.upper(), "{" + value + "}", "urn:uuid:" + value):
+        raw = {"id": spelling, "questionnaire": "q", "version": 1, "answers": {}}
+        submission, errors = responses.decode_submission(raw)
+        assert submission is None, (kind, spelling)
+        assert [e.field for e in errors] == ["id"]
+        assert "version 4" in errors[0].message
+        # The typed fast path refuses it the same way.
+        (fast,) = responses.decode_well_formed(msgspec.json.encode(raw), batch=False) or [None]
+        if fast is not None:
+            assert responses.decode_submission(fast)[0] is None

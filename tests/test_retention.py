@@ -42,8 +42,8 @@ async def test_purge_removes_old_rows_from_the_files(store: SQLiteStore, tmp_pat
         ]
     )
     assert b"ancient-answer-alpha" in file_bytes(tmp_path)
-    removed = await retention.purge(store, dt.date(2026, 11, 25), retention_days=365)
-    assert removed == 2
+    report = await retention.purge(store, dt.date(2026, 11, 25), retention_days=365)
+    assert report == retention.PurgeReport(removed=2, clean=True)
     assert await store.count_responses() == 2
     blob = file_bytes(tmp_path)
     assert b"ancient-answer-alpha" not in blob

@@ -395,11 +395,80 @@ async def test_accounts_credentials_and_login_failures(store: Store):
     assert not await store.set_inspector_disabled("nobody", True, audit("disable"))
     assert [e.action for e in await store.audit_entries()] == ["disable", "add"]
 
-    assert await store.login_failures("n") == (0, None)
-    assert await store.record_login_failure("n", 2, "later") == (1, None)
-    assert await store.record_login_failure("n", 2, "later") == (2, "later")
+    # Failed sign-ins: counted before the password is checked, in a window that decays.
+    at = "2026-11-25T10:0{}:00Z".format
+    before = "2026-11-25T09:59:59Z"
+    assert await store.count_login_attempt("n", at(0), before, 2) == (True, [])
+    assert await store.count_login_attempt("n", at(1), before, 2) == (True, [at(0)])
+    assert await store.count_login_attempt("n", at(2), before, 2) == (False, [at(0), at(1)])
+    # The first attempt leaves the window: one more may be tried, not a whole new allowance.
+    assert await store.count_login_attempt("n", at(3), at(0), 2) == (True, [at(1)])
+    assert await store.count_login_attempt("n", at(4), at(0), 2) == (False, [at(1), at(3)])
     await store.clear_login_failures("n")
-    assert await store.login_failures("n") == (0, None)
+    assert await store.count_login_attempt("n", at(5), before, 2) == (True, [])
+
+
+async def test_sign_in_attempts_at_once_on_two_instances_are_each_counted(
+    store: Store, new_store: OpenStore
+):
+    """Issue 17, item 1: 20 sign-ins at once were all checked. The store counts each attempt
+    atomically before the password is looked at: only the first five get that far."""
+    other = new_store()
+    await other.open()
+    now, since = "2026-11-25T10:00:00Z", "2026-11-25T09:45:00Z"
+    results = await asyncio.gather(
+        *((store if i % 2 else other).count_login_attempt("name", now, since, 5) for i in range(40))
+    )
+    assert sum(allowed for allowed, _ in results) == 5
+    assert sorted(len(before) for allowed, before in results if allowed) == [0, 1, 2, 3, 4]
+
+
+async def test_tokens_expire_and_are_listed_and_revoked_one_by_one(store: Store):
+    ines = Inspector("ines", "argon2-hash", False, "2026-11-25T09:00:00Z")
+    assert await store.add_inspector(ines, audit("add"))
+    await store.add_credential(
+        "a" * 64, "ines", "token", "2027-01-01T00:00:00Z", "2026-11-25T09:00:00Z"
+    )
+    await store.add_credential(
+        "b" * 64, "ines", "token", "2026-12-01T00:00:00Z", "2026-11-25T09:30:00Z"
+    )
+    await store.add_credential(
+        "c" * 64, "ines", "session", "2026-11-25T12:00:00Z", "2026-11-25T09:00:00Z"
+    )
+    tokens = await store.list_tokens("ines")
+    assert [(t.id, t.created, t.expires) for t in tokens] == [
+        ("a" * 12, "2026-11-25T09:00:00Z", "2027-01-01T00:00:00Z"),
+        ("b" * 12, "2026-11-25T09:30:00Z", "2026-12-01T00:00:00Z"),
+    ]
+    assert await store.get_credential("b" * 64, "2026-12-01T00:00:01Z") is None  # expired
+    assert not await store.revoke_token("someone", "a" * 12, audit("revoke"))
+    assert await store.revoke_token("ines", "a" * 12, audit("revoke"))
+    assert not await store.revoke_token("ines", "a" * 12, audit("revoke"))
+    assert await store.get_credential("a" * 64, "2026-11-26T00:00:00Z") is None
+    assert [t.id for t in await store.list_tokens("ines")] == ["b" * 12]
+    # Expired sessions and tokens are deleted, not merely ignored.
+    assert await store.delete_expired_credentials("2026-12-02T00:00:00Z") == 2
+    assert await store.list_tokens("ines") == []
+    assert [e.action for e in await store.audit_entries()][:1] == ["revoke"]
+
+
+async def test_a_new_password_ends_the_sessions_but_not_the_tokens(store: Store):
+    ines = Inspector("ines", "old-hash", False, "2026-11-25T09:00:00Z")
+    assert await store.add_inspector(ines, audit("add"))
+    await store.add_credential("s" * 64, "ines", "session", "2026-11-25T12:00:00Z", None)
+    await store.add_credential("t" * 64, "ines", "token", "2027-01-01T00:00:00Z", None)
+    assert await store.set_password("ines", "new-hash", audit("password"))
+    assert not await store.set_password("nobody", "new-hash", audit("password"))
+    assert (await store.get_inspector("ines")).password_hash == "new-hash"
+    assert await store.get_credential("s" * 64, "2026-11-25T10:00:00Z") is None
+    assert await store.get_credential("t" * 64, "2026-11-25T10:00:00Z") is not None
+
+
+async def test_maintenance_is_recorded(store: Store):
+    assert await store.maintenance_done("compaction") is None
+    await store.note_maintenance("compaction", "2026-11-25T03:00:00Z")
+    await store.note_maintenance("compaction", "2026-11-26T03:00:00Z")
+    assert await store.maintenance_done("compaction") == "2026-11-26T03:00:00Z"
 
 
 def commit(
@@ -530,3 +599,61 @@ async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):
             break
         await asyncio.sleep(0.02)
     assert not left
+
+
+async def test_migration_5_gives_old_tokens_an_expiry_and_keeps_accounts(
+    backend_settings: Settings,
+):
+    """A deployment from before migration 5: its unbounded API token gets an expiry 90 days
+    out, sessions and accounts stay, the old failure counts go."""
+    inserts = [
+        "INSERT INTO inspectors (name, password_hash, created) VALUES ('ines', 'h', '2026-11-01')",
+        "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
+        " VALUES ('tok', 'ines', 'token', NULL)",
+        "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
+        " VALUES ('ses', 'ines', 'session', '2999-01-01T00:00:00Z')",
+        "INSERT INTO login_failures (name_hash, failures) VALUES ('n', 3)",
+    ]
+    if backend_settings.database_url:
+        import asyncpg
+
+        conn = await asyncpg.connect(backend_settings.database_url)
+        try:
+            await conn.execute(
+                "CREATE TABLE schema_migrations"
+                " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+            )
+            for number, name, sql in migrations.load("postgresql")[:4]:
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations VALUES ($1, $2, '2026-11-01')", number, name
+                )
+            for sql in inserts:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+    else:
+        with sqlite3.connect(backend_settings.database_path) as conn:
+            conn.execute(
+                "CREATE TABLE schema_migrations"
+                " (number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_on TEXT NOT NULL)"
+            )
+            for number, name, sql in migrations.load("sqlite")[:4]:
+                conn.executescript(sql)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01')", (number, name)
+                )
+            for sql in inserts:
+                conn.execute(sql)
+    s = open_store(backend_settings)
+    await s.open()
+    try:
+        (token,) = await s.list_tokens("ines")
+        expires = dt.datetime.strptime(token.expires, "%Y-%m-%dT%H:%M:%SZ")
+        days = (expires - dt.datetime.now(dt.UTC).replace(tzinfo=None)).days
+        assert 88 <= days <= 90
+        assert await s.get_credential("ses", "2026-12-01T00:00:00Z") is not None
+        now = "2026-12-01T00:00:00Z"
+        assert await s.count_login_attempt("n", now, "2026-11-30T23:45:00Z", 5) == (True, [])
+    finally:
+        await s.close()

@@ -71,7 +71,21 @@ class Store(InspectorStore, Protocol):
     async def count_responses(self, questionnaire: str | None = None) -> int: ...
 
     async def purge_responses(self, received_before: dt.date) -> int:
-        """Delete responses received before that date, leaving no copy in the files."""
+        """Delete responses received before that date (their pages are overwritten as the
+        log is flushed: see flush_log)."""
+        ...
+
+    async def flush_log(self, patience: float) -> bool:
+        """Copy the write-ahead log into the database file and empty it, retrying for up to
+        `patience` seconds while readers hold older snapshots. True when done: only then are
+        the pages a purge overwrote gone from the files, and the log's frames (which follow
+        arrival order) gone too."""
+        ...
+
+    async def compact(self) -> bool:
+        """Rewrite the data in key order (rule 3: pages allocated as responses arrived follow
+        arrival) and empty the log; responses arriving meanwhile wait, none is lost. True
+        when the log was emptied too."""
         ...
 
 

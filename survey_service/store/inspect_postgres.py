@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Iterator, Sequence
 from typing import Any, Literal, TypeVar
 
 import asyncpg
+import msgspec
 
 from survey_service.store.inspectors import (
     CONFLICT,
+    TOKEN_ID_LENGTH,
     AuditEntry,
     Batch,
     Credential,
@@ -27,7 +29,10 @@ from survey_service.store.inspectors import (
     ReleaseInput,
     Revision,
     StoredDecision,
+    Token,
 )
+
+_decode_stamps = msgspec.json.Decoder(list[str]).decode
 
 T = TypeVar("T")
 
@@ -98,19 +103,39 @@ class InspectorPostgresMixin:
                 await conn.execute(_AUDIT_INSERT, *_audit_args(audit))
         return True
 
+    async def set_password(self, name: str, password_hash: str, audit: AuditEntry) -> bool:
+        with self._guard("changing a password"):
+            async with self._require_pool().acquire() as conn, conn.transaction():
+                status = await conn.execute(
+                    "UPDATE inspectors SET password_hash = $1 WHERE name = $2", password_hash, name
+                )
+                if status == "UPDATE 0":
+                    return False
+                await conn.execute(
+                    "DELETE FROM credentials WHERE inspector = $1 AND kind = 'session'", name
+                )
+                await conn.execute(_AUDIT_INSERT, *_audit_args(audit))
+        return True
+
     # -- credentials -------------------------------------------------------------------------
 
     async def add_credential(
-        self, secret_hash: str, inspector: str, kind: CredentialKind, expires: str | None
+        self,
+        secret_hash: str,
+        inspector: str,
+        kind: CredentialKind,
+        expires: str | None,
+        created: str | None = None,
     ) -> None:
         with self._guard("adding a credential"):
             await self._require_pool().execute(
-                "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
-                " VALUES ($1, $2, $3, $4)",
+                "INSERT INTO credentials (secret_hash, inspector, kind, expires, created)"
+                " VALUES ($1, $2, $3, $4, $5)",
                 secret_hash,
                 inspector,
                 kind,
                 expires,
+                created,
             )
 
     async def get_credential(self, secret_hash: str, now: str) -> Credential | None:
@@ -130,37 +155,86 @@ class InspectorPostgresMixin:
                 "DELETE FROM credentials WHERE secret_hash = $1", secret_hash
             )
 
+    async def list_tokens(self, inspector: str) -> list[Token]:
+        rows = await self._fetch(
+            "SELECT left(secret_hash, $1), inspector, created, expires FROM credentials"
+            " WHERE inspector = $2 AND kind = 'token' ORDER BY created, secret_hash",
+            TOKEN_ID_LENGTH,
+            inspector,
+        )
+        return [Token(*r) for r in rows]
+
+    async def revoke_token(self, inspector: str, token_id: str, audit: AuditEntry) -> bool:
+        if len(token_id) != TOKEN_ID_LENGTH:
+            return False
+        with self._guard("revoking a token"):
+            async with self._require_pool().acquire() as conn, conn.transaction():
+                found = await conn.fetch(
+                    "SELECT secret_hash FROM credentials WHERE inspector = $1"
+                    " AND kind = 'token' AND left(secret_hash, $2) = $3 FOR UPDATE",
+                    inspector,
+                    TOKEN_ID_LENGTH,
+                    token_id,
+                )
+                if len(found) != 1:  # none, or two sharing an id (never seen): name neither
+                    return False
+                await conn.execute("DELETE FROM credentials WHERE secret_hash = $1", found[0][0])
+                await conn.execute(_AUDIT_INSERT, *_audit_args(audit))
+        return True
+
+    async def delete_expired_credentials(self, now: str) -> int:
+        with self._guard("deleting expired credentials"):
+            status = await self._require_pool().execute(
+                'DELETE FROM credentials WHERE expires <= $1 COLLATE "C"', now
+            )
+        return int(status.split()[-1])
+
     # -- login throttling --------------------------------------------------------------------
 
-    async def login_failures(self, name_hash: str) -> tuple[int, str | None]:
-        rows = await self._fetch(
-            "SELECT failures, locked_until FROM login_failures WHERE name_hash = $1", name_hash
-        )
-        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
-
-    async def record_login_failure(
-        self, name_hash: str, max_failures: int, locked_until: str
-    ) -> tuple[int, str | None]:
-        # One statement: failures on different instances at once each count (the row lock
-        # of ON CONFLICT DO UPDATE orders them).
-        with self._guard("recording a failed login"):
-            row = await self._require_pool().fetchrow(
-                "INSERT INTO login_failures AS f (name_hash, failures, locked_until)"
-                " VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $3 END)"
-                " ON CONFLICT (name_hash) DO UPDATE SET failures = f.failures + 1,"
-                " locked_until = CASE WHEN f.failures + 1 >= $2 THEN $3 ELSE f.locked_until END"
-                " RETURNING failures, locked_until",
-                name_hash,
-                max_failures,
-                locked_until,
-            )
-        assert row is not None
-        return int(row[0]), row[1]
+    async def count_login_attempt(
+        self, name_hash: str, now: str, since: str, limit: int
+    ) -> tuple[bool, list[str]]:
+        # The name's row is locked (FOR UPDATE) from reading the count to writing it back, so
+        # attempts at once on any number of instances are counted one after another.
+        with self._guard("counting a sign-in attempt"):
+            async with self._require_pool().acquire() as conn, conn.transaction():
+                await conn.execute(
+                    "INSERT INTO login_failures (name_hash) VALUES ($1) ON CONFLICT DO NOTHING",
+                    name_hash,
+                )
+                recent = await conn.fetchval(
+                    "SELECT recent FROM login_failures WHERE name_hash = $1 FOR UPDATE",
+                    name_hash,
+                )
+                earlier = [s for s in _decode_stamps(recent) if s > since]
+                allowed = len(earlier) < limit
+                kept = [*earlier, now] if allowed else earlier
+                await conn.execute(
+                    "UPDATE login_failures SET recent = $2 WHERE name_hash = $1",
+                    name_hash,
+                    msgspec.json.encode(kept).decode(),
+                )
+        return allowed, earlier
 
     async def clear_login_failures(self, name_hash: str) -> None:
         with self._guard("clearing failed logins"):
             await self._require_pool().execute(
                 "DELETE FROM login_failures WHERE name_hash = $1", name_hash
+            )
+
+    # -- scheduled maintenance ---------------------------------------------------------------
+
+    async def maintenance_done(self, task: str) -> str | None:
+        rows = await self._fetch("SELECT last_done FROM maintenance WHERE task = $1", task)
+        return str(rows[0][0]) if rows else None
+
+    async def note_maintenance(self, task: str, at: str) -> None:
+        with self._guard("recording maintenance"):
+            await self._require_pool().execute(
+                "INSERT INTO maintenance (task, last_done) VALUES ($1, $2)"
+                " ON CONFLICT (task) DO UPDATE SET last_done = excluded.last_done",
+                task,
+                at,
             )
 
     # -- batches and the release model ------------------------------------------------------

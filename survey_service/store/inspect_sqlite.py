@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import aiosqlite
+import msgspec
 
 from survey_service.store.inspectors import (
     CONFLICT,
+    TOKEN_ID_LENGTH,
     AuditEntry,
     Batch,
     Credential,
@@ -23,7 +25,10 @@ from survey_service.store.inspectors import (
     ReleaseInput,
     Revision,
     StoredDecision,
+    Token,
 )
+
+_decode_stamps = msgspec.json.Decoder(list[str]).decode
 
 T = TypeVar("T")
 _AUDIT_INSERT = "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)"
@@ -97,17 +102,37 @@ class InspectorSQLMixin:
 
         return await self.write(run)
 
+    async def set_password(self, name: str, password_hash: str, audit: AuditEntry) -> bool:
+        async def run(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "UPDATE inspectors SET password_hash = ? WHERE name = ?", (password_hash, name)
+            )
+            if cursor.rowcount == 0:
+                return False
+            await conn.execute(
+                "DELETE FROM credentials WHERE inspector = ? AND kind = 'session'", (name,)
+            )
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
+
     # -- credentials -------------------------------------------------------------------------
 
     async def add_credential(
-        self, secret_hash: str, inspector: str, kind: CredentialKind, expires: str | None
+        self,
+        secret_hash: str,
+        inspector: str,
+        kind: CredentialKind,
+        expires: str | None,
+        created: str | None = None,
     ) -> None:
         await self._statements(
             [
                 (
-                    "INSERT INTO credentials (secret_hash, inspector, kind, expires)"
-                    " VALUES (?, ?, ?, ?)",
-                    (secret_hash, inspector, kind, expires),
+                    "INSERT INTO credentials (secret_hash, inspector, kind, expires, created)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (secret_hash, inspector, kind, expires, created),
                 )
             ]
         )
@@ -125,39 +150,83 @@ class InspectorSQLMixin:
     async def delete_credential(self, secret_hash: str) -> None:
         await self._statements([("DELETE FROM credentials WHERE secret_hash = ?", (secret_hash,))])
 
+    async def list_tokens(self, inspector: str) -> list[Token]:
+        rows = await self._read(
+            "SELECT substr(secret_hash, 1, ?), inspector, created, expires FROM credentials"
+            " WHERE inspector = ? AND kind = 'token' ORDER BY created, secret_hash",
+            (TOKEN_ID_LENGTH, inspector),
+        )
+        return [Token(*r) for r in rows]
+
+    async def revoke_token(self, inspector: str, token_id: str, audit: AuditEntry) -> bool:
+        if len(token_id) != TOKEN_ID_LENGTH:
+            return False
+
+        async def run(conn: aiosqlite.Connection) -> bool:
+            async with conn.execute(
+                "SELECT secret_hash FROM credentials WHERE inspector = ? AND kind = 'token'"
+                " AND substr(secret_hash, 1, ?) = ?",
+                (inspector, TOKEN_ID_LENGTH, token_id),
+            ) as cursor:
+                found = list(await cursor.fetchall())
+            if len(found) != 1:  # none, or two sharing an id (never seen): name neither
+                return False
+            await conn.execute("DELETE FROM credentials WHERE secret_hash = ?", (found[0][0],))
+            await conn.execute(_AUDIT_INSERT, _audit_params(audit))
+            return True
+
+        return await self.write(run)
+
+    async def delete_expired_credentials(self, now: str) -> int:
+        async def run(conn: aiosqlite.Connection) -> int:
+            async with conn.execute("DELETE FROM credentials WHERE expires <= ?", (now,)) as c:
+                return c.rowcount
+
+        return await self.write(run)
+
     # -- login throttling --------------------------------------------------------------------
 
-    async def login_failures(self, name_hash: str) -> tuple[int, str | None]:
-        rows = await self._read(
-            "SELECT failures, locked_until FROM login_failures WHERE name_hash = ?", (name_hash,)
-        )
-        return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
-
-    async def record_login_failure(
-        self, name_hash: str, max_failures: int, locked_until: str
-    ) -> tuple[int, str | None]:
-        async def run(conn: aiosqlite.Connection) -> tuple[int, str | None]:
-            await conn.execute(
-                "INSERT INTO login_failures (name_hash, failures) VALUES (?, 1)"
-                " ON CONFLICT (name_hash) DO UPDATE SET failures = failures + 1",
-                (name_hash,),
-            )
-            await conn.execute(
-                "UPDATE login_failures SET locked_until = ? WHERE name_hash = ? AND failures >= ?",
-                (locked_until, name_hash, max_failures),
-            )
+    async def count_login_attempt(
+        self, name_hash: str, now: str, since: str, limit: int
+    ) -> tuple[bool, list[str]]:
+        # One transaction on the single writer (BEGIN IMMEDIATE, so another process's count
+        # waits for it too): attempts at once are each counted, in turn.
+        async def run(conn: aiosqlite.Connection) -> tuple[bool, list[str]]:
             async with conn.execute(
-                "SELECT failures, locked_until FROM login_failures WHERE name_hash = ?",
-                (name_hash,),
+                "SELECT recent FROM login_failures WHERE name_hash = ?", (name_hash,)
             ) as cursor:
                 row = await cursor.fetchone()
-            assert row is not None
-            return int(row[0]), row[1]
+            earlier = [s for s in _decode_stamps(row[0]) if s > since] if row else []
+            allowed = len(earlier) < limit
+            kept = [*earlier, now] if allowed else earlier
+            await conn.execute(
+                "INSERT INTO login_failures (name_hash, recent) VALUES (?, ?)"
+                " ON CONFLICT (name_hash) DO UPDATE SET recent = excluded.recent",
+                (name_hash, msgspec.json.encode(kept).decode()),
+            )
+            return allowed, earlier
 
         return await self.write(run)
 
     async def clear_login_failures(self, name_hash: str) -> None:
         await self._statements([("DELETE FROM login_failures WHERE name_hash = ?", (name_hash,))])
+
+    # -- scheduled maintenance ---------------------------------------------------------------
+
+    async def maintenance_done(self, task: str) -> str | None:
+        rows = await self._read("SELECT last_done FROM maintenance WHERE task = ?", (task,))
+        return str(rows[0][0]) if rows else None
+
+    async def note_maintenance(self, task: str, at: str) -> None:
+        await self._statements(
+            [
+                (
+                    "INSERT INTO maintenance (task, last_done) VALUES (?, ?)"
+                    " ON CONFLICT (task) DO UPDATE SET last_done = excluded.last_done",
+                    (task, at),
+                )
+            ]
+        )
 
     # -- batches and the release model ------------------------------------------------------
 

@@ -25,6 +25,19 @@ class Credential(msgspec.Struct, frozen=True):
     expires: str | None
 
 
+class Token(msgspec.Struct, frozen=True):
+    """An API token as listed: `id` is the start of its secret's hash (the secret itself is
+    never stored), enough to name it when revoking it."""
+
+    id: str
+    inspector: str
+    created: str | None
+    expires: str | None
+
+
+TOKEN_ID_LENGTH = 12
+
+
 class Batch(msgspec.Struct, frozen=True):
     number: int
     questionnaire: str
@@ -123,25 +136,48 @@ class InspectorStore(Protocol):
         """Disabling also ends the account's sessions and tokens."""
         ...
 
+    async def set_password(self, name: str, password_hash: str, audit: AuditEntry) -> bool:
+        """A new password hash; the account's sessions end (its tokens stay)."""
+        ...
+
     # sessions and tokens (hashes of secrets only)
     async def add_credential(
-        self, secret_hash: str, inspector: str, kind: CredentialKind, expires: str | None
+        self,
+        secret_hash: str,
+        inspector: str,
+        kind: CredentialKind,
+        expires: str | None,
+        created: str | None = None,
     ) -> None: ...
 
     async def get_credential(self, secret_hash: str, now: str) -> Credential | None: ...
 
     async def delete_credential(self, secret_hash: str) -> None: ...
 
-    # login throttling
-    async def login_failures(self, name_hash: str) -> tuple[int, str | None]: ...
+    async def list_tokens(self, inspector: str) -> list[Token]: ...
 
-    async def record_login_failure(
-        self, name_hash: str, max_failures: int, locked_until: str
-    ) -> tuple[int, str | None]:
-        """Count one more failure; from `max_failures` on, lock until `locked_until`."""
+    async def revoke_token(self, inspector: str, token_id: str, audit: AuditEntry) -> bool:
+        """Delete the one token of this inspector whose id is `token_id`."""
+        ...
+
+    async def delete_expired_credentials(self, now: str) -> int: ...
+
+    # login throttling
+    async def count_login_attempt(
+        self, name_hash: str, now: str, since: str, limit: int
+    ) -> tuple[bool, list[str]]:
+        """In one step, whatever runs at once on any instance: forget this name's failures
+        at or before `since`; if fewer than `limit` remain, count this attempt as one more (at
+        `now`, before its password is checked) and answer True. Also answers the failures
+        counted before it, oldest first."""
         ...
 
     async def clear_login_failures(self, name_hash: str) -> None: ...
+
+    # scheduled maintenance
+    async def maintenance_done(self, task: str) -> str | None: ...
+
+    async def note_maintenance(self, task: str, at: str) -> None: ...
 
     # batches and the release model (rules 6 to 8)
     async def list_batches(self, questionnaire: str | None = None) -> list[Batch]: ...

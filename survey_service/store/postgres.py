@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # starting together apply each migration once. The number is arbitrary but fixed ("Surv").
 MIGRATION_LOCK = 0x53757276
 
+COMPACT_LOCK = 0x436F6D70  # "Comp": one instance compacts at a time
 COMMAND_TIMEOUT = 30.0  # seconds for any one statement
 VACUUM_TIMEOUT = 3600.0  # the daily purge's VACUUM may take long on a large table
 
@@ -178,6 +179,27 @@ class PostgresStore(InspectorPostgresMixin):
             # which would lock out ingest on every instance) frees them for reuse now.
             await pool.execute("VACUUM responses", timeout=VACUUM_TIMEOUT)
         return int(status.split()[-1])
+
+    async def flush_log(self, patience: float = 60.0) -> bool:
+        # The server's WAL is beyond an application's reach (CHECKPOINT needs a superuser):
+        # the README says so; nothing to do here.
+        return True
+
+    async def compact(self, patience: float = 60.0) -> bool:
+        """CLUSTER rewrites the table in primary-key order: the heap otherwise keeps rows in
+        arrival order. It locks the table while it runs, so one instance does it at a time
+        and the others skip (an advisory try-lock)."""
+        with _unavailable("compacting"):
+            async with self._require_pool().acquire() as conn:
+                if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", COMPACT_LOCK):
+                    return True
+                try:
+                    await conn.execute(
+                        "CLUSTER responses USING responses_pkey", timeout=VACUUM_TIMEOUT
+                    )
+                finally:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", COMPACT_LOCK)
+        return True
 
     # -- the writer --------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import msgspec
 
+from survey_service import file_modes
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.group_commit import GroupCommitter, OnThread
 from survey_service.store.inspect_sqlite import InspectorSQLMixin
@@ -71,7 +73,11 @@ class SQLiteStore(InspectorSQLMixin):
         # aiosqlite's debug log prints each call with its parameters, i.e. respondents'
         # answers: it must never be on, whatever level the rest of the service logs at.
         logging.getLogger("aiosqlite").setLevel(logging.WARNING)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Every response, the password hashes and the audit log: the owner's eyes only.
+        file_modes.private_folder(self.path.parent)
+        file_modes.private_file(self.path)
+        for suffix in ("-wal", "-shm"):
+            file_modes.tighten_if_present(self.path.with_name(self.path.name + suffix))
         try:
             self._writer = await _connect(self.path, self.busy_timeout_ms)
             for _ in range(READERS):
@@ -151,10 +157,28 @@ class SQLiteStore(InspectorSQLMixin):
             return deleted
 
         deleted = await self.write(run)
-        # secure_delete zeroes the freed pages; the checkpoint moves them into the main file
-        # and truncates the WAL, so no copy of a purged answer stays in either file.
-        await self.write(_checkpoint, transaction=False)
+        # secure_delete zeroes the freed pages in the log; flush_log (retention.purge calls
+        # it) copies them over the old ones in the main file and empties the log.
         return deleted
+
+    async def flush_log(self, patience: float = 60.0) -> bool:
+        deadline = time.monotonic() + patience
+        pause = 0.05
+        while True:
+            busy, frames, copied = await self.write(_try_checkpoint, transaction=False)
+            if not busy and frames <= 0:  # TRUNCATE answers (0, 0, 0) once the log is empty
+                return True
+            # A reader's snapshot still needs pages the log would overwrite: wait off the
+            # writer (responses keep being stored meanwhile) and try again.
+            if time.monotonic() + pause > deadline:
+                log.warning("the log could not be emptied: %d of %d frames copied", copied, frames)
+                return False
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+    async def compact(self, patience: float = 60.0) -> bool:
+        await self.write(_vacuum, transaction=False)
+        return await self.flush_log(patience)
 
     async def retired_versions(self) -> set[tuple[str, int]]:
         rows = await self._read(
@@ -272,10 +296,29 @@ class SQLiteStore(InspectorSQLMixin):
         return self._writer
 
 
-async def _checkpoint(conn: aiosqlite.Connection) -> None:
-    # Read its result row and close: a statement left unfinished on the writer makes every
-    # later COMMIT fail with "SQL statements in progress" until the cursor is collected.
-    async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+async def _try_checkpoint(conn: aiosqlite.Connection) -> tuple[int, int, int]:
+    """One TRUNCATE checkpoint that does not wait for readers (the writer must not sit in a
+    busy handler while responses queue): (busy, frames in the log, frames copied)."""
+    async with conn.execute("PRAGMA busy_timeout") as cursor:
+        (waits,) = await cursor.fetchone() or (5000,)
+    try:
+        async with conn.execute("PRAGMA busy_timeout=0") as cursor:
+            await cursor.fetchall()
+        # Read its result row and close: a statement left unfinished on the writer makes
+        # every later COMMIT fail with "SQL statements in progress".
+        async with conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+    finally:
+        async with conn.execute(f"PRAGMA busy_timeout={int(waits)}") as cursor:
+            await cursor.fetchall()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+async def _vacuum(conn: aiosqlite.Connection) -> None:
+    """VACUUM copies each table into a new file in key order (measured: a WITHOUT ROWID
+    table's overflow pages then ascend with the random ids), writing through the log."""
+    async with conn.execute("VACUUM") as cursor:
         await cursor.fetchall()
 
 
@@ -421,3 +464,15 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
             f"BEGIN IMMEDIATE;\n{sql}\n"
             f"INSERT INTO schema_migrations VALUES ({number}, '{name}', date('now'));\nCOMMIT;"
         )
+
+
+def maintenance_readonly(path: Path) -> dict[str, str]:
+    """task -> when it last finished, read without opening a store (which would migrate the
+    file and change its mode): for `survey-service doctor`."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {r[0]: r[1] for r in conn.execute("SELECT task, last_done FROM maintenance")}
+    except sqlite3.OperationalError:  # a database from before migration 0005
+        return {}
+    finally:
+        conn.close()

@@ -31,6 +31,7 @@ TABLES = (
     "release_cells",
     "batch_revisions",
     "scheduled_releases",
+    "maintenance",
 )
 
 _CHUNK = 5000  # rows read from SQLite and sent with COPY at a time

@@ -1,0 +1,134 @@
+"""The storage engine's own ceiling for batch ingest (issue 17, item 13): the rows the service
+stored in the same `make bench` run, inserted again straight into SQLite, with the service's
+schema, pragmas and INSERT statement, one statement per transaction as its group commit
+does, on one thread, with no HTTP, no checking and no event loop. The batch endpoint's rate is
+reported as a ratio to this.
+
+The service's group sizes vary (it merges whatever batches wait); the ceiling is the best of
+several transaction sizes, so the ratio can only be understated, never flattered.
+
+Two other layouts are measured beside it, for the record of why the layout is what it is
+(rule 3: no arrival order in any column; compaction clears it from the pages later)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from survey_service.store import sqlite as service_sqlite
+
+GROUP_SIZES = (500, 2000)
+Stored = tuple[str, str, int, str, str, str, str | None]  # the columns _INSERT takes
+
+
+def stored_rows(database: Path, sent_ids: Sequence[str]) -> list[Stored]:
+    """What the service stored, in the order it was sent."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        found = {
+            r[0]: (r[0], r[1], r[2], r[3], bytes(r[4]).decode(), r[5], r[6])
+            for r in conn.execute(
+                "SELECT id, questionnaire, version, received, answers, content_hash, language"
+                " FROM responses"
+            )
+        }
+    finally:
+        conn.close()
+    return [found[i] for i in sent_ids if i in found]
+
+
+def _fresh(folder: Path, versions: list[tuple[str, int, bytes, str]]) -> Path:
+    """A new database made by the service's own store: the same migrations, the same file."""
+    path = folder / "survey.sqlite3"
+
+    async def make() -> None:
+        store = service_sqlite.SQLiteStore(path)
+        await store.open()
+        await store.close()
+
+    asyncio.run(make())
+    with sqlite3.connect(path) as conn:
+        conn.executemany(
+            "INSERT INTO questionnaire_versions (questionnaire, version, content, content_hash)"
+            " VALUES (?, ?, ?, ?)",
+            versions,
+        )
+    return path
+
+
+def _writer(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in (*service_sqlite._PRAGMAS, *service_sqlite._role_pragmas(False)):
+        conn.execute(pragma).fetchall()
+    return conn
+
+
+def versions_of(database: Path) -> list[tuple[str, int, bytes, str]]:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return list(
+            conn.execute(
+                "SELECT questionnaire, version, content, content_hash FROM questionnaire_versions"
+            )
+        )
+    finally:
+        conn.close()
+
+
+def ceiling(rows: list[Stored], folder: Path, group: int, versions: list) -> float:
+    """Rows/s inserting `rows` in transactions of `group`, exactly as the writer does."""
+    folder.mkdir(parents=True)
+    conn = _writer(_fresh(folder, versions))
+    encode = msgspec.json.Encoder().encode
+    chunks = [encode(rows[i : i + group]) for i in range(0, len(rows), group)]
+    try:
+        started = time.perf_counter()
+        for chunk in chunks:
+            conn.execute(service_sqlite._INSERT, (chunk,)).close()
+        took = time.perf_counter() - started
+    finally:
+        conn.close()
+    return len(rows) / took
+
+
+# -- layouts the service does not use, measured for comparison ---------------------------------
+
+_ROWID_TABLE = """
+CREATE TABLE responses (
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, questionnaire TEXT NOT NULL,
+    version INTEGER NOT NULL, received TEXT NOT NULL, answers BLOB NOT NULL,
+    content_hash TEXT NOT NULL, batch INTEGER, language TEXT
+)
+"""
+
+
+def other_layout(rows: list[Stored], folder: Path, group: int, random_rowid: bool) -> float:
+    """A rowid table with a unique index on the id: rowids given in arrival order (what
+    SQLite does by itself: an order in a column, until a compaction renumbers them) or drawn
+    at random (no order, but two b-trees written at random places per row)."""
+    folder.mkdir(parents=True)
+    path = folder / "layout.sqlite3"
+    conn = _writer(path)
+    conn.execute(_ROWID_TABLE)
+    rowid = "abs(random())" if random_rowid else "NULL"
+    insert = (
+        "INSERT INTO responses (rid, id, questionnaire, version, received, answers,"
+        f" content_hash, language) SELECT {rowid}, value ->> 0, value ->> 1, value ->> 2,"
+        " value ->> 3, CAST(value ->> 4 AS BLOB), value ->> 5, value ->> 6 FROM json_each(?)"
+        " WHERE true ON CONFLICT DO NOTHING"
+    )
+    encode = msgspec.json.Encoder().encode
+    chunks = [encode(rows[i : i + group]) for i in range(0, len(rows), group)]
+    try:
+        started = time.perf_counter()
+        for chunk in chunks:
+            conn.execute(insert, (chunk,)).close()
+        took = time.perf_counter() - started
+    finally:
+        conn.close()
+    return len(rows) / took
