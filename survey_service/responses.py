@@ -91,13 +91,22 @@ class Rules:
     """One version's answer rules worked out once (the Registry keeps one per version), so
     checking a response is dictionary lookups, not a walk over the definition."""
 
-    __slots__ = ("codes", "ordered_codes", "questionnaire", "questions", "required", "show_if")
+    __slots__ = (
+        "codes",
+        "exclusive",
+        "ordered_codes",
+        "questionnaire",
+        "questions",
+        "required",
+        "show_if",
+    )
 
     def __init__(self, questionnaire: Questionnaire):
         self.questionnaire = questionnaire
         self.questions: dict[str, Question] = {q.id: q for q in questionnaire.questions()}
         self.ordered_codes = {qid: tuple(q.codes()) for qid, q in self.questions.items()}
         self.codes = {qid: frozenset(codes) for qid, codes in self.ordered_codes.items()}
+        self.exclusive = {qid: q.exclusive_codes() for qid, q in self.questions.items()}
         self.required = tuple(q for q in self.questions.values() if q.required)
         self.show_if = tuple(q for q in self.questions.values() if q.show_if is not None)
 
@@ -213,6 +222,8 @@ def _check_multiple(rules: Rules, qid: str, value: Any) -> tuple[Answer | None, 
     if not value:
         return None, ""
     chosen = set(value)
+    if len(chosen) > 1 and not chosen.isdisjoint(rules.exclusive[qid]):
+        return None, "holds a choice that cannot be chosen with others"
     return [c for c in rules.ordered_codes[qid] if c in chosen], ""
 
 
