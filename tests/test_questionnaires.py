@@ -136,14 +136,16 @@ INVALID = [
         "staff questionnaires only",
     ),
     (
-        CHOICE.replace('{code = "no", label = "No"}', '{code = "no", label = "No", exclusive = true}'),
+        CHOICE.replace(
+            '{code = "no", label = "No"}', '{code = "no", label = "No", exclusive = true}'
+        ),
         "q1",
         "exclusive is only for multiple_choice",
     ),
     (
-        CHOICE.replace('"single_choice"', '"multiple_choice"').replace(
-            'label = "Yes"}', 'label = "Yes", exclusive = true}'
-        ).replace('label = "No"}', 'label = "No", exclusive = true}'),
+        CHOICE.replace('"single_choice"', '"multiple_choice"')
+        .replace('label = "Yes"}', 'label = "Yes", exclusive = true}')
+        .replace('label = "No"}', 'label = "No", exclusive = true}'),
         "q1",
         "every choice is exclusive",
     ),
