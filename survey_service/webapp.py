@@ -17,10 +17,12 @@ from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.params import FromPath
 
+from survey_service import registry as published
 from survey_service.errors import one_error
 from survey_service.form_page import FALLBACK_LANGUAGE, Shell
+from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
-from survey_service.settings import Settings
+from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -168,7 +170,7 @@ class Pages:
             self._forms[key] = await asyncio.to_thread(self._build, latest, definition)
         return self._forms[key]
 
-    def _build(self, q: Any, definition: bytes) -> tuple[Asset, Asset]:
+    def _build(self, q: Questionnaire, definition: bytes) -> tuple[Asset, Asset]:
         body = self.shell.page("form", q.title, q.id, definition, q.languages)
         return self._asset(body), Asset.of(manifest(q.id, q.title), "application/manifest+json")
 
@@ -270,12 +272,9 @@ def page_weight(
     """What a phone downloads for one questionnaire's form (the bundled have-your-say by
     default): the page in bytes, gzip and brotli, and, fetched after the form is usable, the
     worker, its outbox script and the manifest (gzip)."""
-    from survey_service import registry as registry_module
-    from survey_service.settings import BUNDLED_QUESTIONNAIRES
-
-    versions = registry_module.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
+    versions = published.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
     latest = max((q for (i, _), (_, q) in versions.items() if i == qid), key=lambda q: q.version)
-    definition = registry_module.Registry([latest]).definition_json(qid, latest.version)
+    definition = Registry([latest]).definition_json(qid, latest.version)
     assert definition is not None
     shell = Shell.load(STATIC_DIR, catalogues(STATIC_DIR))
     body = shell.page("form", latest.title, qid, definition, latest.languages)

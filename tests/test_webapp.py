@@ -249,3 +249,13 @@ async def test_the_installed_app_is_named_after_its_questionnaire(client):
     assert manifest["name"] == "Practice survey"
     page = await client.get("/q/staff")
     assert "<title>Practice survey</title>" in page.text
+
+
+async def test_a_closed_form_says_so_and_a_retirement_changes_the_page(client):
+    open_page = await client.get("/q/every-type", headers={"accept": "text/html"})
+    assert page_data(open_page)["state"] == "form"
+    # As `survey-service retire` leaves it once the service has refreshed.
+    client.app.state.registry.set_retired([("every-type", 1)])
+    closed = await client.get("/q/every-type", headers={"accept": "text/html"})
+    assert closed.status_code == 404 and page_data(closed)["state"] == "closed"
+    assert 'href="tel:999"' in closed.text
