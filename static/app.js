@@ -1,31 +1,34 @@
-// The form app: renders a questionnaire one section per screen, keeps the draft in memory only,
-// queues sent answers in an outbox (IndexedDB, or memory) and syncs them to the batch endpoint.
+// The form app: renders a questionnaire one section per screen, each a step in the browser's
+// history; keeps the draft in memory only; queues sent answers in the outbox (outbox.js) and
+// syncs them, here and, through Background Sync, from the service worker with no page open.
+// Everything it needs arrives in the page (see form_page.py): the questionnaire and its words.
 "use strict";
 (() => {
-  const QID = document.documentElement.dataset.q;
+  const DATA = JSON.parse(document.getElementById("data").textContent);
+  const def = DATA.def; // the questionnaire; null on a help page (state missing/closed/offline)
   const EXIT_URL = "https://www.bbc.co.uk/weather";
   const PREFER_NOT = "prefer_not";
+  const TEXT_LIMITS = { short_text: 500, long_text: 5000 }; // as the server counts them
+  const BACKGROUND_SYNC = "SyncManager" in window;
   const $ = (id) => document.getElementById(id);
 
-  let def = null; // the questionnaire definition
-  let byId = {};
+  const byId = {};
+  if (def) for (const s of def.sections) for (const q of s.questions) byId[q.id] = q;
   let answers = {}; // the draft: memory only, never written anywhere (rule 10)
-  let screen = "intro"; // "intro" | section index | "review" | "done" | "failed"
-  let errors = []; // [{id, message}] for the error summary
+  let screen = DATA.state === "form" ? "intro" : DATA.state; // intro, a section, review, done
+  let errors = []; // [{id, key, vars}] for the error summary; id null for the whole form
   let warnPersonal = false;
-  let sentThisVisit = false;
-  let refused = 0;
-  let closed = false; // the service has no open version of this questionnaire
   let backToReview = false; // "Change" on the review screen returns there after one section
+  let sending = false; // a second tap on Send while the first is queued does nothing
+  let last = null; // the response just sent: {id, fate: "waiting" | "sent" | "refused"}
 
   // ---- languages: the questionnaire's texts by language, the app's words from catalogues ----
-  const CATALOGUES = (document.documentElement.dataset.i18n || "en").split(" ");
+  const CATALOGUES = Object.keys(DATA.words);
   const RTL = ["ar", "ur", "fa", "he", "ps", "ckb", "dv", "yi", "sd"];
   const RTL_SCRIPTS = ["Arab", "Hebr", "Thaa", "Syrc", "Nkoo", "Adlm", "Rohg"];
+  const english = DATA.words.en || {}; // the fallback for anything a catalogue lacks
   let lang = null; // the language shown, one of def.languages; null for a one-language form
-  let words = {}; // this language's catalogue
-  let english = {}; // the fallback for anything a catalogue lacks
-  const loaded = new Map();
+  let words = english;
   const primary = (tag) => tag.split("-")[0].toLowerCase();
 
   function t(key, vars) {
@@ -39,29 +42,19 @@
 
   // Text from the definition in the language shown; the plain field is the default language.
   function tx(key, text) {
-    if (!lang || lang === def.languages[0]) return text;
+    if (!lang || !def || lang === def.languages[0]) return text;
     const found = ((def.translations || {})[lang] || {})[key];
     return found == null ? text : found;
   }
   const qText = (q, field) => tx(`q.${q.id}.${field}`, q[field]);
   const choiceLabel = (q, c) => tx(`q.${q.id}.choice.${c.code}`, c.label);
   const sectionTitle = (i) => tx(`section.${i}.title`, def.sections[i].title);
+  const title = () => (def ? tx("title", def.title) : t("app_name"));
 
-  function catalogue(name) {
-    if (!loaded.has(name)) {
-      const request = fetch("/app/i18n/" + name + ".json", { credentials: "omit" }).then((r) => {
-        if (!r.ok) throw new Error("catalogue " + r.status);
-        return r.json();
-      });
-      request.catch(() => loaded.delete(name)); // try again next time, perhaps online
-      loaded.set(name, request);
-    }
-    return loaded.get(name);
-  }
   const catalogueFor = (tag) =>
     CATALOGUES.find((c) => c === tag) || CATALOGUES.find((c) => c === primary(tag));
 
-  // The first of the browser's languages that the questionnaire has, by tag or by language.
+  // The first of the browser's languages that is available, by tag or by language.
   function bestLanguage(available) {
     const wanted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
     for (const tag of wanted) {
@@ -78,27 +71,21 @@
     return RTL.includes(parts[0].toLowerCase()) || parts.slice(1).some((p) => RTL_SCRIPTS.includes(p));
   }
 
-  async function useLanguage(tag) {
+  function useLanguage(tag) {
     const name = tag ? catalogueFor(tag) : "en";
-    let found = {};
-    try {
-      found = name ? await catalogue(name) : {};
-    } catch {
-      // offline and never cached: the questionnaire's own texts still show, in English words
-    }
     lang = tag;
-    words = found;
+    words = (name && DATA.words[name]) || english;
     document.documentElement.lang = tag || "en-GB";
     document.documentElement.dir = tag && isRtl(tag) ? "rtl" : "ltr";
-    $("brand").textContent = t("app_name");
+    $("brand").textContent = title();
+    $("help").textContent = t("get_help");
     $("exit").textContent = t("exit");
     $("support-h").textContent = t("support_heading");
     $("lang-label").textContent = t("language");
-    if (def) showSupport();
+    showSupport();
   }
 
-  function languageSwitch() {
-    const languages = def.languages || [];
+  function languageSwitch(languages) {
     const select = $("lang");
     select.textContent = "";
     for (const tag of languages) {
@@ -111,10 +98,12 @@
       select.append(h("option", { value: tag, lang: tag, text: name[0].toLocaleUpperCase(tag) + name.slice(1) }));
     }
     select.value = lang;
-    // Answers are kept by code, so the same draft simply shows in the other language.
-    select.onchange = async () => {
-      await useLanguage(select.value);
+    // Answers are kept by code, so the same draft simply shows in the other language; focus
+    // goes to the heading, where a screen reader starts reading the screen again.
+    select.onchange = () => {
+      useLanguage(select.value);
       render(false);
+      $("screen").querySelector("h1").focus();
     };
     $("langs").hidden = languages.length < 2;
   }
@@ -137,76 +126,45 @@
       .filter((p) => p.trim())
       .map((p) => h("p", { text: p.trim() }));
 
-  // ---- outbox: IndexedDB when it works, memory otherwise (with an honest message) ----
-  const outbox = (() => {
-    const memory = new Map();
-    let db = null;
-    let inMemory = false;
-    const ready = new Promise((resolve) => {
-      let settled = false;
-      const fallBack = () => {
-        if (settled) return;
-        settled = inMemory = true;
-        resolve();
-      };
-      setTimeout(fallBack, 3000); // some private modes never answer
+  // ---- the outbox: IndexedDB through outbox.js, or memory where the browser has none ----
+  const store = self.surveyOutbox;
+  const memory = new Map(); // only where IndexedDB is missing or refuses: lost with the page
+  const opened = store.open();
+  let db = null;
+
+  async function queue(item) {
+    db = await opened;
+    if (db) {
       try {
-        const req = indexedDB.open("outbox", 1);
-        req.onupgradeneeded = () => req.result.createObjectStore("items", { keyPath: "id" });
-        req.onsuccess = () => {
-          if (settled) return req.result.close();
-          settled = true;
-          db = req.result;
-          resolve();
-        };
-        req.onerror = fallBack;
-        req.onblocked = fallBack;
+        await store.put(db, item);
+        return;
       } catch {
-        fallBack();
+        // storage full or refused: keep it in memory rather than lose it
       }
-    });
-    function run(mode, work) {
-      return new Promise((resolve, reject) => {
-        const tx = db.transaction("items", mode);
-        const req = work(tx.objectStore("items"));
-        tx.oncomplete = () => resolve(req && req.result);
-        tx.onerror = tx.onabort = () => reject(tx.error);
-      });
     }
-    return {
-      get inMemory() {
-        return inMemory || memory.size > 0;
-      },
-      async put(item) {
-        await ready;
-        if (db && !inMemory) {
-          try {
-            return await run("readwrite", (store) => store.put(item));
-          } catch {
-            // storage full or refused: keep it in memory rather than lose it
-          }
-        }
-        memory.set(item.id, item);
-      },
-      async all() {
-        await ready;
-        let stored = [];
-        if (db && !inMemory) {
-          try {
-            stored = await run("readonly", (store) => store.getAll());
-          } catch {
-            stored = [];
-          }
-        }
-        return stored.concat([...memory.values()]);
-      },
-      async remove(ids) {
-        await ready;
-        for (const id of ids) memory.delete(id);
-        if (db && !inMemory) await run("readwrite", (store) => ids.forEach((id) => store.delete(id)));
-      },
-    };
-  })();
+    memory.set(item.id, item);
+  }
+  const inMemory = () => !db || memory.size > 0;
+
+  async function count() {
+    db = await opened;
+    let stored = 0;
+    if (db) {
+      try {
+        stored = await store.count(db);
+      } catch {
+        stored = 0;
+      }
+    }
+    return stored + memory.size;
+  }
+
+  // Background Sync: the worker sends the outbox when the phone is online, even after this
+  // page is closed. Where the browser has no Background Sync, only an open page sends.
+  function askWorker() {
+    if (!db || !BACKGROUND_SYNC || !navigator.serviceWorker) return;
+    navigator.serviceWorker.ready.then((reg) => reg.sync.register("outbox")).catch(() => {});
+  }
 
   // ---- sync: on load, online, after sending, and on a backoff timer; no trigger is lost ----
   let syncing = false;
@@ -214,6 +172,10 @@
   let timer = null;
   let delay = 0;
   let waiting = 0;
+  let inFlight = false;
+  let problem = null; // null, "offline" or "server": why the last try did not finish
+  let refused = 0;
+  let sentSome = false; // something left this phone while this page was open
 
   async function sync() {
     if (syncing) {
@@ -234,40 +196,56 @@
   }
 
   async function syncOnce() {
-    const items = await outbox.all();
-    waiting = items.length;
-    showStatus();
-    if (!items.length) {
+    waiting = await count();
+    if (!waiting) {
       delay = 0;
-      return;
+      problem = null;
+      return showStatus();
     }
-    const batch = items.slice(0, 100);
+    inFlight = true;
+    showStatus();
+    const outcome = { accepted: [], refused: [], problem: null };
     try {
-      const response = await fetch("/api/responses/batch", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ responses: batch }),
-        cache: "no-store",
-        credentials: "omit",
-      });
-      if (!response.ok) throw new Error("status " + response.status);
-      const done = [];
-      // Results come in the order sent; the position names an item whose id the server refused.
-      ((await response.json()).results || []).forEach((result, i) => {
-        if (result.status === "conflict" || result.status === "rejected") refused += 1;
-        if (result.status && i < batch.length) done.push(result.id || batch[i].id);
-      });
-      await outbox.remove(done);
-      sentThisVisit = sentThisVisit || done.length > 0;
-      delay = 0;
-      const left = await outbox.all();
-      waiting = left.length;
-      if (left.length && done.length) again = true; // more than one batch waited
-      else if (left.length) backOff();
+      if (memory.size) await sendMemory(outcome);
+      if (db && !outcome.problem) {
+        const stored = await store.flush(db);
+        outcome.accepted.push(...stored.accepted);
+        outcome.refused.push(...stored.refused);
+        outcome.problem = stored.problem;
+      }
     } catch {
-      backOff();
+      outcome.problem = "server"; // storage trouble: try again later, like a failed send
     }
+    inFlight = false;
+    settle(outcome);
+    waiting = await count();
+    if (waiting && !problem) again = true; // more than one batch waited
+    else if (waiting) backOff();
+    else delay = 0;
     showStatus();
+  }
+
+  async function sendMemory(outcome) {
+    try {
+      const settled = await store.send([...memory.values()].slice(0, 100));
+      const done = settled.accepted.concat(settled.refused);
+      for (const id of done) memory.delete(id);
+      outcome.accepted.push(...settled.accepted);
+      outcome.refused.push(...settled.refused);
+      if (!done.length) outcome.problem = "server"; // an answer that settled nothing
+    } catch (error) {
+      outcome.problem = error.message;
+    }
+  }
+
+  // What became of the answers sent, whoever sent them (this page, or the worker).
+  function settle(outcome) {
+    problem = outcome.problem && !navigator.onLine ? "offline" : outcome.problem;
+    refused += outcome.refused.length;
+    sentSome = sentSome || outcome.accepted.length > 0;
+    if (last && outcome.accepted.includes(last.id)) last.fate = "sent";
+    if (last && outcome.refused.includes(last.id)) last.fate = "refused";
+    if (outcome.accepted.length || outcome.refused.length) delay = 0;
   }
 
   function backOff() {
@@ -280,20 +258,29 @@
     const status = $("status");
     let text = "";
     if (waiting) {
-      text = t("waiting", { n: waiting }) + " " + t(navigator.onLine ? "retry_soon" : "when_online");
-      if (outbox.inMemory) text += " " + t("keep_open");
-    } else if (sentThisVisit) {
+      text = t("waiting", { n: waiting });
+      if (inFlight) text += " " + t("sending");
+      else if (problem === "offline" || !navigator.onLine) text += " " + t("when_online");
+      else if (problem) text += " " + t("server_trouble");
+      if (inMemory()) text += " " + t("keep_open");
+    } else if (sentSome) {
       text = t("all_sent");
     }
     if (refused) text += " " + t("refused", { n: refused });
-    status.textContent = text;
+    status.textContent = text.trim();
     status.hidden = !text;
     status.className = "status" + (waiting ? " waiting" : " sent");
-    const note = $("done-note");
-    if (note) {
-      note.textContent = doneNote();
-      $("done-lead").textContent = t(waiting ? "ready_to_send" : "have_answers");
-    }
+    refreshDone();
+  }
+
+  // The thank-you screen follows what became of the answers, without moving focus.
+  function refreshDone() {
+    const lead = $("done-lead");
+    if (screen !== "done" || !lead) return;
+    if (last && last.fate === "refused") return render(true); // a different screen now
+    const [leadText, note] = doneTexts();
+    lead.textContent = leadText;
+    $("done-note").textContent = note;
   }
 
   // ---- skip logic ----
@@ -325,49 +312,75 @@
     );
   }
 
-  // ---- screens ----
-  function render(focus) {
-    const root = $("screen");
-    root.textContent = "";
-    let view;
-    if (screen === "failed") view = failedScreen();
-    else if (screen === "intro") view = introScreen();
-    else if (screen === "review") view = reviewScreen();
-    else if (screen === "done") view = doneScreen();
-    else view = sectionScreen(screen);
-    root.append(...view.filter(Boolean));
-    document.title = (errors.length ? t("error_prefix") : "") + t("app_name");
-    window.scrollTo(0, 0);
-    if (focus) {
-      const target = root.querySelector(".error-summary") || root.querySelector("h1");
-      target.focus();
-    }
-  }
+  // ---- history: every screen is a step, so the phone's Back goes to the previous one ----
+  let depth = 0; // this document's entries after its first
+  const trail = ["intro"]; // the screen at each depth, as this document pushed them
+  let sentDepth = -1; // entries below this hold a draft that has been sent
+  let leaving = false;
 
   function go(next) {
     screen = next;
     errors = [];
+    depth += 1;
+    trail.length = depth;
+    trail.push(next);
+    history.pushState({ survey: true, depth, screen: next }, "");
     render(true);
+  }
+
+  // The form's own Back walks the same history where it can.
+  function back(target) {
+    if (depth > 0 && trail[depth - 1] === target) history.back();
+    else go(target);
+  }
+
+  window.addEventListener("popstate", (ev) => {
+    const state = ev.state;
+    if (leaving || !def || !state || !state.survey) return;
+    depth = state.depth;
+    errors = [];
+    warnPersonal = false;
+    screen = depth < sentDepth && state.screen !== "done" ? "intro" : reachable(state.screen);
+    render(true);
+  });
+
+  // A step that skip logic no longer shows gives way to the nearest one before it.
+  function reachable(step) {
+    if (typeof step !== "number") return step;
+    const before = shownSections().filter((i) => i <= step);
+    return before.length ? before[before.length - 1] : "intro";
+  }
+
+  // ---- screens ----
+  function render(focus) {
+    const root = $("screen");
+    root.textContent = "";
+    clearTimeout(announcing);
+    $("announce").textContent = ""; // news about the screen that was
+    let view;
+    if (screen === "intro") view = introScreen();
+    else if (screen === "review") view = reviewScreen();
+    else if (screen === "done") view = doneScreen();
+    else if (typeof screen === "number") view = sectionScreen(screen);
+    else view = helpScreen(screen);
+    root.append(...view.filter(Boolean));
+    document.title = (errors.length ? t("error_prefix") : "") + title();
+    if (focus !== undefined) window.scrollTo(0, 0); // not on the first screen: it forces a layout
+    if (focus) (root.querySelector(".error-summary") || root.querySelector("h1")).focus();
   }
 
   const button = (text, onclick, cls) =>
     h("button", { type: "button", class: cls || "button", text, onclick });
 
-  function failedScreen() {
-    if (closed) {
-      return [h("h1", { tabindex: "-1", text: t("closed_heading") }), h("p", { text: t("closed_text") })];
-    }
-    return [
-      h("h1", { tabindex: "-1", text: t("failed_heading") }),
-      h("p", { text: t("failed_text") }),
-      button(t("try_again"), () => location.reload()),
-    ];
+  // A link to no questionnaire, a closed one, or one this phone never kept, with no signal.
+  function helpScreen(state) {
+    return [h("h1", { tabindex: "-1", text: t(state + "_heading") }), h("p", { text: t(state + "_text") })];
   }
 
   function introScreen() {
     const anyRequired = Object.values(byId).some((q) => q.required);
     return [
-      h("h1", { tabindex: "-1", text: tx("title", def.title) }),
+      h("h1", { tabindex: "-1", text: title() }),
       ...paragraphs(tx("intro", def.intro)),
       h(
         "div",
@@ -400,20 +413,22 @@
       h(
         "ul",
         {},
-        errors.map((e) =>
-          h(
+        errors.map((e) => {
+          if (!e.id) return h("li", { text: errorText(e) }); // about the whole form
+          const q = byId[e.id];
+          return h(
             "li",
             {},
             h("a", {
-              href: "#" + fieldId(byId[e.id]),
-              text: t("error_link", { message: errorText(e), question: qText(byId[e.id], "text") }),
+              href: "#" + fieldId(q),
+              text: t("error_link", { message: errorText(e), question: qText(q, "text") }),
               onclick: (ev) => {
                 ev.preventDefault();
-                $(fieldId(byId[e.id])).focus();
+                $(fieldId(q)).focus();
               },
             }),
-          ),
-        ),
+          );
+        }),
       ),
     );
   }
@@ -437,17 +452,32 @@
       form.append(box);
     }
     form.addEventListener("change", () => {
-      for (const q of section.questions) form.querySelector(`[data-q="${q.id}"]`).hidden = !visible(q);
+      const revealed = [];
+      for (const q of section.questions) {
+        const box = form.querySelector(`[data-q="${q.id}"]`);
+        if (box.hidden && visible(q)) revealed.push(qText(q, "text"));
+        box.hidden = !visible(q);
+      }
+      if (revealed.length) announce(t("revealed", { n: revealed.length, questions: revealed.join(" ") }));
     });
     form.append(
       h(
         "div",
         { class: "actions" },
         h("button", { type: "submit", class: "button", text: t("next") }),
-        button(t("back"), () => go(previous(index)), "button secondary"),
+        button(t("back"), () => back(previous(index)), "button secondary"),
       ),
     );
     return [stepLine(index), errorSummary(), h("h1", { tabindex: "-1", text: sectionTitle(index) }), form];
+  }
+
+  // A polite live region: a question that skip logic shows is read out, not silently added.
+  let announcing = null;
+  function announce(text) {
+    const region = $("announce");
+    region.textContent = "";
+    clearTimeout(announcing);
+    announcing = setTimeout(() => (region.textContent = text), 50); // a change is what is read
   }
 
   function previous(index) {
@@ -468,6 +498,7 @@
   }
 
   // A problem is a catalogue key, so it reads in whatever language is shown when it is shown.
+  // The rules are the server's (responses.py), so nothing it would refuse leaves the phone.
   function check(q, value) {
     if (isEmpty(value)) return q.required ? { key: "answer_this" } : null;
     if (q.type === "number") {
@@ -476,6 +507,11 @@
       if (!/^-?\d+$/.test(text) || n < q.min || n > q.max) {
         return { key: "whole_number", vars: { min: q.min, max: q.max } };
       }
+    }
+    const limit = TEXT_LIMITS[q.type];
+    // Characters as the server counts them: code points after NFC, not UTF-16 units.
+    if (limit && [...String(value).normalize("NFC").trim()].length > limit) {
+      return { key: "too_long", vars: { max: limit.toLocaleString(lang || "en") } };
     }
     return null;
   }
@@ -494,53 +530,7 @@
       ? h("p", { class: "error-message", id: errorId }, h("span", { class: "visually-hidden", text: t("error_prefix") }), errorText(error))
       : null;
     const cls = "question" + (error ? " has-error" : "");
-    if (q.choices || q.type === "scale") {
-      const multiple = q.type === "multiple_choice";
-      const options =
-        q.type === "scale"
-          ? Array.from({ length: q.max - q.min + 1 }, (_, i) => ({ code: q.min + i, label: String(q.min + i) }))
-          : q.choices;
-      const list = h("div", { class: q.type === "scale" ? "scale" : "choices" });
-      options.forEach((c, i) => {
-        const id = `q-${q.id}-${i}`;
-        const current = answers[q.id];
-        const checked = multiple ? (current || []).includes(c.code) : current === c.code;
-        const shown = q.type === "scale" ? c.label : choiceLabel(q, c);
-        let label = shown;
-        if (q.type === "scale" && i === 0) label = `${shown} (${qText(q, "min_label")})`;
-        if (q.type === "scale" && i === options.length - 1) label = `${shown} (${qText(q, "max_label")})`;
-        const input = h("input", {
-          type: multiple ? "checkbox" : "radio",
-          id,
-          name: "q-" + q.id,
-          value: String(c.code),
-          checked,
-          onchange: () => choose(q, c.code, input.checked, list),
-        });
-        list.append(
-          h(
-            "div",
-            { class: "choice" },
-            input,
-            h("label", { for: id }, shown, label === shown ? null : h("span", { class: "visually-hidden", text: label.slice(shown.length) })),
-          ),
-        );
-      });
-      const ends =
-        q.type === "scale"
-          ? h(
-              "p",
-              { class: "scale-ends", "aria-hidden": "true" },
-              h("span", { text: `${q.min} = ${qText(q, "min_label")}` }),
-              h("span", { text: `${q.max} = ${qText(q, "max_label")}` }),
-            )
-          : null;
-      return h(
-        "div",
-        { class: cls, "data-q": q.id },
-        h("fieldset", { "aria-describedby": described }, h("legend", { text: qText(q, "text") }), hint, errorLine, ends, list),
-      );
-    }
+    if (q.choices || q.type === "scale") return choiceQuestion(q, cls, described, hint, errorLine);
     const id = "q-" + q.id;
     const common = {
       id,
@@ -552,12 +542,64 @@
       },
     };
     let field;
-    if (q.type === "long_text") field = h("textarea", { ...common, rows: "5", maxlength: "5000" });
+    if (q.type === "long_text") field = h("textarea", { ...common, rows: "5" });
     else if (q.type === "number") field = h("input", { ...common, type: "text", inputmode: "numeric", class: "number" });
-    else field = h("input", { ...common, type: "text", maxlength: "500" });
+    else field = h("input", { ...common, type: "text" });
     field.value = answers[q.id] == null ? "" : answers[q.id];
     return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: qText(q, "text") }), hint, errorLine, field);
   }
+
+  function choiceQuestion(q, cls, described, hint, errorLine) {
+    const multiple = q.type === "multiple_choice";
+    const options =
+      q.type === "scale"
+        ? Array.from({ length: q.max - q.min + 1 }, (_, i) => ({ code: q.min + i, label: String(q.min + i) }))
+        : q.choices;
+    const list = h("div", { class: q.type === "scale" ? "scale" : "choices" });
+    options.forEach((c, i) => {
+      const id = `q-${q.id}-${i}`;
+      const current = answers[q.id];
+      const checked = multiple ? (current || []).includes(c.code) : current === c.code;
+      const shown = q.type === "scale" ? c.label : choiceLabel(q, c);
+      let label = shown;
+      if (q.type === "scale" && i === 0) label = `${shown} (${qText(q, "min_label")})`;
+      if (q.type === "scale" && i === options.length - 1) label = `${shown} (${qText(q, "max_label")})`;
+      const input = h("input", {
+        type: multiple ? "checkbox" : "radio",
+        id,
+        name: "q-" + q.id,
+        value: String(c.code),
+        checked,
+        onchange: () => choose(q, c.code, input.checked, list),
+      });
+      list.append(
+        h(
+          "div",
+          { class: "choice" },
+          input,
+          h("label", { for: id }, shown, label === shown ? null : h("span", { class: "visually-hidden", text: label.slice(shown.length) })),
+        ),
+      );
+    });
+    const ends =
+      q.type === "scale"
+        ? h(
+            "p",
+            { class: "scale-ends", "aria-hidden": "true" },
+            h("span", { text: `${q.min} = ${qText(q, "min_label")}` }),
+            h("span", { text: `${q.max} = ${qText(q, "max_label")}` }),
+          )
+        : null;
+    return h(
+      "div",
+      { class: cls, "data-q": q.id },
+      h("fieldset", { "aria-describedby": described }, h("legend", { text: qText(q, "text") }), hint, errorLine, ends, list),
+    );
+  }
+
+  // An exclusive choice ("No one", and "Prefer not to say" always) stands alone: ticking it
+  // clears the others, and ticking another clears it. The server refuses the mixture too.
+  const alone = (q, code) => code === PREFER_NOT || (q.choices.find((c) => c.code === code) || {}).exclusive === true;
 
   function choose(q, code, on, list) {
     if (q.type !== "multiple_choice") {
@@ -565,10 +607,7 @@
       return;
     }
     let picked = (answers[q.id] || []).filter((c) => c !== code);
-    if (on) {
-      // "Prefer not to say" excludes the other choices, and they exclude it.
-      picked = code === PREFER_NOT ? [code] : picked.filter((c) => c !== PREFER_NOT).concat(code);
-    }
+    if (on) picked = alone(q, code) ? [code] : picked.filter((c) => !alone(q, c)).concat(code);
     answers[q.id] = picked;
     for (const box of list.querySelectorAll("input")) box.checked = picked.includes(box.value);
   }
@@ -588,44 +627,9 @@
   function reviewScreen() {
     backToReview = false;
     const flagged = warnPersonal ? personalQuestions() : [];
-    const parts = [stepLine("review"), h("h1", { tabindex: "-1", text: t("check_answers") })];
+    const parts = [stepLine("review"), errorSummary(), h("h1", { tabindex: "-1", text: t("check_answers") })];
     parts.push(h("p", { text: t("nothing_sent") }));
-    for (const index of shownSections()) {
-      const section = def.sections[index];
-      const rows = section.questions.filter(visible).map((q) =>
-        h(
-          "div",
-          { class: "row" },
-          h("dt", { text: qText(q, "text") }),
-          h("dd", { class: isEmpty(answers[q.id]) ? "none" : null, text: answerText(q) }),
-        ),
-      );
-      parts.push(
-        h(
-          "section",
-          { class: "review" },
-          h(
-            "div",
-            { class: "review-head" },
-            h("h2", { text: sectionTitle(index) }),
-            h(
-              "button",
-              {
-                type: "button",
-                class: "link-button",
-                onclick: () => {
-                  backToReview = true;
-                  go(index);
-                },
-              },
-              t("change"),
-              h("span", { class: "visually-hidden", text: " " + sectionTitle(index) }),
-            ),
-          ),
-          h("dl", {}, rows),
-        ),
-      );
-    }
+    for (const index of shownSections()) parts.push(reviewSection(index));
     if (flagged.length) {
       parts.push(
         h(
@@ -654,11 +658,42 @@
           "div",
           { class: "actions" },
           button(t("send"), trySend),
-          button(t("back"), () => go(previous(Infinity)), "button secondary"),
+          button(t("back"), () => back(previous(Infinity)), "button secondary"),
         ),
       );
     }
     return parts;
+  }
+
+  function reviewSection(index) {
+    const rows = def.sections[index].questions.filter(visible).map((q) =>
+      h(
+        "div",
+        { class: "row" },
+        h("dt", { text: qText(q, "text") }),
+        h("dd", { class: isEmpty(answers[q.id]) ? "none" : null, text: answerText(q) }),
+      ),
+    );
+    const change = () => {
+      backToReview = true;
+      go(index);
+    };
+    return h(
+      "section",
+      { class: "review" },
+      h(
+        "div",
+        { class: "review-head" },
+        h("h2", { text: sectionTitle(index) }),
+        h(
+          "button",
+          { type: "button", class: "link-button", onclick: change },
+          t("change"),
+          h("span", { class: "visually-hidden", text: " " + sectionTitle(index) }),
+        ),
+      ),
+      h("dl", {}, rows),
+    );
   }
 
   function trySend() {
@@ -671,39 +706,66 @@
     send();
   }
 
-  async function send() {
-    const payload = {};
+  function payload() {
+    const out = {};
     for (const q of Object.values(byId)) {
       let value = answers[q.id];
       if (!visible(q) || isEmpty(value)) continue;
       if (q.type === "number") value = Number(digits(value).trim());
       if (q.type === "short_text" || q.type === "long_text") value = value.trim();
-      if (value !== "") payload[q.id] = value;
+      if (value !== "") out[q.id] = value;
     }
-    const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: payload };
+    return out;
+  }
+
+  async function send() {
+    if (sending) return; // a double tap: the first tap is already queuing these answers
+    const given = payload();
+    if (!Object.keys(given).length) {
+      // The server keeps no empty response: say so here rather than queue one it will refuse.
+      errors = [{ id: null, key: "nothing_to_send" }];
+      warnPersonal = false;
+      return render(true);
+    }
+    sending = true;
+    const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: given };
     if (lang) item.language = lang;
     answers = {}; // the draft is gone as soon as the answer is in the outbox
     warnPersonal = backToReview = false;
-    await outbox.put(item);
-    waiting += 1;
+    await queue(item);
+    last = { id: item.id, fate: "waiting" };
     go("done");
+    sentDepth = depth;
+    sending = false; // the Send button is gone now
+    waiting = await count();
     showStatus();
+    askWorker();
     sync();
   }
 
-  function doneNote() {
-    if (!waiting) return t("sent_note");
-    return t(outbox.inMemory ? "memory_note" : "saved_note");
-  }
-
   function doneScreen() {
+    if (last && last.fate === "refused") {
+      return [
+        h("h1", { tabindex: "-1", text: t("refused_heading") }),
+        h("p", { text: t("refused_text") }),
+        button(t("to_start"), () => go("intro"), "button secondary"),
+      ];
+    }
+    const [lead, note] = doneTexts();
     return [
       h("h1", { tabindex: "-1", text: t("thank_you") }),
-      h("p", { class: "lead", id: "done-lead", text: t(waiting ? "ready_to_send" : "have_answers") }),
-      h("p", { id: "done-note", text: doneNote() }),
+      h("p", { class: "lead", id: "done-lead", text: lead }),
+      h("p", { id: "done-note", text: note }),
       h("p", { text: t("upset") }),
       button(t("to_start"), () => go("intro"), "button secondary"),
     ];
+  }
+
+  // Honest about where the answers are: sent, saved here (and who will send them), or memory.
+  function doneTexts() {
+    if (!last || last.fate === "sent") return [t("have_answers"), t("sent_note")];
+    const note = inMemory() ? "memory_note" : BACKGROUND_SYNC ? "saved_note" : "saved_note_open";
+    return [t("ready_to_send"), t(note)];
   }
 
   function uuid() {
@@ -715,34 +777,84 @@
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
+  // The questionnaire's contacts; a help page shows Childline and 999 in the words shown.
   function showSupport() {
     const list = $("support-list");
+    const contacts = def
+      ? def.support.map((s, i) => ({ ...s, name: tx(`support.${i}.name`, s.name), text: s.text && tx(`support.${i}.text`, s.text) }))
+      : [
+          { name: "Childline", phone: "0800 1111", text: t("childline_text") },
+          { name: t("danger_name"), phone: "999", text: t("danger_text") },
+        ];
     list.textContent = "";
-    (def.support || []).forEach((s, i) => {
-      const name = tx(`support.${i}.name`, s.name);
+    for (const s of contacts) {
       const item = h("li", {});
       // A phone number reads left to right in any language.
       const phone = h("bdi", { dir: "ltr", text: s.phone });
-      if (s.phone) item.append(h("a", { href: "tel:" + s.phone.replace(/[^\d+]/g, "") }, name + ": ", phone));
-      else if (s.url) item.append(h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: name }));
-      else item.append(h("strong", { text: name }));
-      if (s.text) item.append(" ", h("span", { text: tx(`support.${i}.text`, s.text) }));
+      if (s.phone) item.append(h("a", { href: "tel:" + s.phone.replace(/[^\d+]/g, "") }, s.name + ": ", phone));
+      else if (s.url) item.append(h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: s.name }));
+      else item.append(h("strong", { text: s.name }));
+      if (s.text) item.append(" ", h("span", { text: s.text }));
       if (s.phone && s.url) {
-        const site = t("support_website", { name });
+        const site = t("support_website", { name: s.name });
         item.append(" ", h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank", text: site }));
       }
       list.append(item);
-    });
+    }
   }
 
-  // ---- quick exit: clear the draft, replace this page in history, leave ----
+  // ---- Get help: the contacts, from the bar at the top of every screen ----
+  $("help").addEventListener("click", () => {
+    const heading = $("support-h");
+    heading.scrollIntoView({ block: "start" });
+    heading.focus({ preventScroll: true });
+  });
+
+  // ---- quick exit: clear the draft, hand the outbox on, leave without a way back ----
   function quickExit() {
+    leaving = true;
     answers = {};
     backToReview = false;
     errors = [];
     screen = "intro";
     $("screen").textContent = "";
-    location.replace(EXIT_URL);
+    handOver();
+    leave();
+  }
+
+  // Answers the respondent chose to send stay queued until the server has them (rule 10):
+  // deleting them here would lose them. Leaving the page must not strand them either, so
+  // the worker is asked to send them now (it outlives this page, and where it cannot send,
+  // Background Sync sends them when the phone is next online); answers held in memory go in
+  // a keepalive request, the only kind that outlives the page.
+  function handOver() {
+    if (memory.size) {
+      fetch("/api/responses/batch", {
+        method: "POST",
+        keepalive: true,
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ responses: [...memory.values()].slice(0, 100) }),
+        credentials: "omit",
+      }).catch(() => {});
+      memory.clear();
+    }
+    const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (worker) worker.postMessage({ type: "flush" });
+  }
+
+  // Back from the exit site must not find the form: first return to this document's first
+  // history entry, then replace that one too.
+  function leave() {
+    let gone = false;
+    const away = () => {
+      if (!gone) location.replace(EXIT_URL);
+      gone = true;
+    };
+    if (depth > 0) {
+      window.addEventListener("popstate", away, { once: true });
+      setTimeout(away, 300); // in case the browser does not report the step back
+      history.go(-depth);
+    } else away();
   }
   $("exit").addEventListener("click", quickExit);
   // Shift pressed on its own 3 times within 5 seconds. Shift used for a capital letter does not
@@ -766,42 +878,39 @@
   });
   window.addEventListener("pageshow", (ev) => {
     if (!ev.persisted) return; // restored from the back-forward cache: show a blank start
+    leaving = false;
     answers = {};
     errors = [];
-    screen = def ? "intro" : screen;
-    if (def) render(false);
+    depth = (history.state && history.state.depth) || 0;
+    if (def) {
+      screen = "intro";
+      render(false);
+    }
   });
 
-  // ---- start ----
+  // ---- start: everything is in the page, so the first screen renders at once ----
   window.addEventListener("online", sync);
   window.addEventListener("offline", showStatus);
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && sync());
+  // The worker reports what it sent while this page was open.
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", async (ev) => {
+      if (!ev.data || ev.data.type !== "outbox") return;
+      settle({ ...ev.data, problem: null });
+      waiting = await count();
+      showStatus();
+    });
+  }
 
-  async function start() {
-    const fallback = catalogue("en").then(
-      (found) => (english = found),
-      () => {},
-    );
-    try {
-      const response = await fetch("/api/questionnaires/" + encodeURIComponent(QID), { credentials: "omit" });
-      closed = response.status === 404;
-      if (!response.ok) throw new Error("status " + response.status);
-      def = await response.json();
-    } catch {
-      await fallback;
-      // No questionnaire to take languages from: the browser's own, if there is a catalogue.
-      await useLanguage(bestLanguage(CATALOGUES));
-      screen = "failed";
-      render(false);
-      return;
-    }
-    await fallback;
-    byId = {};
-    for (const s of def.sections) for (const q of s.questions) byId[q.id] = q;
-    await useLanguage(def.languages ? bestLanguage(def.languages) : null);
-    languageSwitch();
-    render(false);
-    keepOffline();
+  function start() {
+    const languages = def ? def.languages || [] : [];
+    useLanguage(languages.length ? bestLanguage(languages) : def ? null : bestLanguage(CATALOGUES));
+    if (def) languageSwitch(languages);
+    history.replaceState({ survey: true, depth: 0, screen }, "");
+    render();
+    if (!def) return;
+    performance.mark("form-usable"); // Start is on screen and works: what make bench times
+    window.addEventListener("load", keepOffline);
   }
 
   function keepOffline() {
@@ -814,14 +923,11 @@
         channel.port1.onmessage = (ev) => {
           if (ev.data && ev.data.kept) document.documentElement.dataset.offline = "ready";
         };
-        // The worker keeps the catalogue of every language this form can show, for offline.
-        const languages = (def.languages || []).map(catalogueFor).filter(Boolean);
-        const message = { type: "keep", id: def.id, version: def.version, languages };
-        registration.active.postMessage(message, [channel.port2]);
+        registration.active.postMessage({ type: "keep", id: def.id }, [channel.port2]);
       })
       .catch(() => {});
   }
 
   start();
-  sync();
+  sync().then(() => waiting && askWorker());
 })();

@@ -1,43 +1,36 @@
-// The offline worker: keeps the app shell and the questionnaire definitions a phone has opened.
-// Answers never pass through here: they wait in the page's IndexedDB outbox (see app.js).
+// The offline worker: keeps the form pages a phone has opened (each holds its questionnaire),
+// and sends the outbox when no page is open: on Background Sync, and when quick exit hands it
+// over. Answers are read from the outbox in IndexedDB (outbox.js), never cached here.
 "use strict";
+importScripts("/app/outbox.js");
 
 const VERSION = "__VERSION__"; // replaced by the server with a hash of static/: one per release
 const SHELL = "shell-" + VERSION;
-// Definitions live apart from the shell and outlive releases: an unsent answer or an open form
-// may need the version it was written against. Bump the suffix only with a migration below.
-const DEFS = "defs-1";
+const OFFLINE = "/app/offline"; // help and 999 for a form page this phone never kept
 const SHELL_URLS = [
-  "/app/app.js",
-  "/app/app.css",
+  OFFLINE,
   "/app/icon-192.png",
   "/app/icon-512.png",
   "/app/screening.js", "/app/screening-patterns.json", // rule 5 before sending, offline too
-  "/app/i18n/en.json", // the fallback words; other languages are kept per form (see keep)
 ];
-const LATEST = /^\/api\/questionnaires\/([a-z0-9_-]+)$/;
-const VERSIONED = /^\/api\/questionnaires\/[a-z0-9_-]+\/versions\/\d+$/;
-const PAGE = /^\/q\/[a-z0-9_-]+(\/manifest\.webmanifest)?$/;
-const WORDS = /^\/app\/i18n\/[A-Za-z0-9-]+\.json$/;
+const PAGE = /^\/q\/([a-z0-9][a-z0-9_-]*)\/?$/; // a trailing slash opens the same form
+const MANIFEST = /^\/q\/[a-z0-9][a-z0-9_-]*\/manifest\.webmanifest$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
       await cache.addAll(SHELL_URLS);
-      // Carry over every form page and catalogue an earlier release kept, fresh when the
-      // network allows, so a form opens offline in every language it was kept in.
+      // Carry over every form an earlier release kept, fresh from this release. If the
+      // network fails half way, the install fails and the old release keeps working.
       for (const name of await caches.keys()) {
         if (!name.startsWith("shell-") || name === SHELL) continue;
         const old = await caches.open(name);
         for (const request of await old.keys()) {
           const path = new URL(request.url).pathname;
-          if (!PAGE.test(path) && !WORDS.test(path)) continue;
-          try {
-            await cache.add(request.url);
-          } catch {
-            await cache.put(request, await old.match(request));
-          }
+          if (!PAGE.test(path) && !MANIFEST.test(path)) continue;
+          const response = await fetch(request.url);
+          if (response.ok) await cache.put(request.url, response);
         }
       }
       await self.skipWaiting();
@@ -48,15 +41,9 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
-      const defs = await caches.open(DEFS);
       for (const name of await caches.keys()) {
-        if (name.startsWith("shell-") && name !== SHELL) await caches.delete(name);
-        if (name.startsWith("defs-") && name !== DEFS) {
-          // Never drop a definition: copy it into the current cache first.
-          const old = await caches.open(name);
-          for (const request of await old.keys()) {
-            if (!(await defs.match(request))) await defs.put(request, await old.match(request));
-          }
+        // Each kept page holds its own definition now, so the old definition cache goes too.
+        if ((name.startsWith("shell-") && name !== SHELL) || name.startsWith("defs-")) {
           await caches.delete(name);
         }
       }
@@ -65,79 +52,95 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page asks for its questionnaire to be kept, so that /q/{id} opens with no network.
 self.addEventListener("message", (event) => {
   const data = event.data || {};
-  if (data.type !== "keep" || !/^[a-z0-9_-]+$/.test(data.id)) return;
-  event.waitUntil(
-    keep(data.id, data.version, data.languages).then(
-      () => event.ports[0] && event.ports[0].postMessage({ kept: true }),
-      () => event.ports[0] && event.ports[0].postMessage({ kept: false }),
-    ),
-  );
+  if (data.type === "keep" && /^[a-z0-9][a-z0-9_-]*$/.test(data.id)) {
+    // The page asks for its form to be kept, so that /q/{id} opens with no network. The page
+    // came from the network a moment ago, so this is a revalidation the HTTP cache answers.
+    event.waitUntil(
+      keep(data.id).then(
+        () => event.ports[0] && event.ports[0].postMessage({ kept: true }),
+        () => event.ports[0] && event.ports[0].postMessage({ kept: false }),
+      ),
+    );
+  } else if (data.type === "flush") {
+    // Quick exit: the page is leaving; this worker outlives it and sends what waits.
+    event.waitUntil(deliver(false));
+  }
 });
 
-async function keep(id, version, languages) {
-  const shell = await caches.open(SHELL);
-  const words = (Array.isArray(languages) ? languages : [])
-    .filter((tag) => /^[A-Za-z0-9-]{2,35}$/.test(tag))
-    .map((tag) => "/app/i18n/" + tag + ".json");
-  await shell.addAll(["/q/" + id, "/q/" + id + "/manifest.webmanifest", ...words]);
-  await storeDefinition(await fetch("/api/questionnaires/" + id));
-  if (Number.isInteger(version)) {
-    const url = "/api/questionnaires/" + id + "/versions/" + version;
-    const defs = await caches.open(DEFS);
-    if (!(await defs.match(url))) await storeDefinition(await fetch(url));
-  }
+async function keep(id) {
+  const cache = await caches.open(SHELL);
+  await cache.addAll(["/q/" + id, "/q/" + id + "/manifest.webmanifest"]);
 }
 
-// Keeps a definition under the URL asked for and under its own version's URL.
-async function storeDefinition(response) {
-  if (!response.ok) throw new Error("definition " + response.status);
-  const body = await response.clone().json();
-  const defs = await caches.open(DEFS);
-  await defs.put(response.url, response.clone());
-  await defs.put("/api/questionnaires/" + body.id + "/versions/" + body.version, response);
+// Background Sync: the browser wakes this worker when the phone is online, page or no page.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") event.waitUntil(deliver(true));
+});
+
+// Sends the outbox and tells any open page what left. From a sync event, a failure rejects so
+// the browser tries again later, with its own backoff; from quick exit, it asks for a sync.
+async function deliver(fromSync) {
+  const db = await self.surveyOutbox.open();
+  if (!db) return;
+  let outcome;
+  try {
+    outcome = await self.surveyOutbox.flush(db);
+  } finally {
+    db.close();
+  }
+  if (outcome.accepted.length || outcome.refused.length) {
+    for (const page of await self.clients.matchAll({ type: "window" })) {
+      page.postMessage({ type: "outbox", accepted: outcome.accepted, refused: outcome.refused });
+    }
+  }
+  if (!outcome.problem) return;
+  if (fromSync) throw new Error(outcome.problem);
+  if (self.registration.sync) await self.registration.sync.register("outbox").catch(() => {});
 }
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  const path = url.pathname;
-  if (LATEST.test(path)) event.respondWith(networkFirst(request));
-  else if (VERSIONED.test(path)) event.respondWith(cacheFirst(request, DEFS));
-  else if (PAGE.test(path) || WORDS.test(path) || SHELL_URLS.includes(path)) {
-    event.respondWith(cacheFirst(request, SHELL));
+  if (request.mode === "navigate") event.respondWith(navigate(event, url.pathname));
+  else if (MANIFEST.test(url.pathname) || SHELL_URLS.includes(url.pathname)) {
+    event.respondWith(cacheFirst(request));
   }
 });
 
-async function cacheFirst(request, name) {
+// A kept form opens at once from the cache, on any network, and is refreshed behind it for
+// next time (a new version, or a 404 once the form is closed). Anything else in scope comes
+// from the network, and with no network, the help page with 999 instead of the browser's.
+async function navigate(event, path) {
+  const page = PAGE.exec(path);
+  const key = page && "/q/" + page[1];
+  const cache = await caches.open(SHELL);
+  const kept = key && (await cache.match(key));
+  const fresh = fetch(event.request).then(async (response) => {
+    if (key && response.ok && !response.redirected) await cache.put(key, response.clone());
+    else if (key && response.status === 404) await cache.delete(key);
+    return response;
+  });
+  if (kept) {
+    event.waitUntil(fresh.catch(() => {}));
+    return kept;
+  }
+  try {
+    return await fresh;
+  } catch {
+    return (await cache.match(OFFLINE)) || Response.error();
+  }
+}
+
+async function cacheFirst(request) {
   const cached = await caches.match(request, { ignoreSearch: true });
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) {
-    const cache = await caches.open(name);
+    const cache = await caches.open(SHELL);
     await cache.put(request, response.clone());
   }
   return response;
-}
-
-// The latest definition: fresh when the network answers within a few seconds, else the kept one.
-async function networkFirst(request) {
-  const fresh = fetch(request).then(async (response) => {
-    if (response.status >= 500) throw new Error("server trouble"); // the kept copy is better
-    if (response.ok) await storeDefinition(response.clone());
-    return response;
-  });
-  fresh.catch(() => {}); // a late failure is expected offline; the cache answered instead
-  const slow = new Promise((resolve) => setTimeout(resolve, 4000));
-  try {
-    const first = await Promise.race([fresh, slow]);
-    if (first) return first;
-  } catch {
-    // offline: fall through to the cache
-  }
-  const cached = await caches.match(request);
-  return cached || fresh;
 }

@@ -229,7 +229,11 @@ async def questionnaire_summary(
 async def qr_response(state: State, questionnaire: str, kind: str) -> Response[bytes]:
     if await _versions(state, questionnaire) is None:
         return one_error(404, "questionnaire", "no questionnaire with this id")
-    url = qr.target_url(state.settings.public_base_url, questionnaire)
+    settings = state.settings
+    refused = qr.refusal(settings.public_base_url, settings.posters_allow_private_url)
+    if refused:
+        return one_error(409, "public_base_url", refused)
+    url = qr.target_url(settings.public_base_url, questionnaire)
     if kind == "svg":
         return Response(await asyncio.to_thread(qr.svg, url), media_type="image/svg+xml")
     return Response(await asyncio.to_thread(qr.png, url), media_type="image/png")

@@ -331,7 +331,9 @@ async def _poster_page(
     versions = await inspect_api._versions(state, questionnaire)
     if versions is None:
         return _not_found(request)
-    base = state.settings.public_base_url
+    settings = state.settings
+    base = settings.public_base_url
+    private = qr.private_reason(base)
     return render(
         request,
         template,
@@ -340,6 +342,9 @@ async def _poster_page(
         size=size,
         link=qr.short_link(base, questionnaire),
         url=qr.target_url(base, questionnaire),
+        # No QR code to where phones cannot follow, unless the operator said it is meant.
+        refusal=qr.refusal(base, settings.posters_allow_private_url),
+        private=private,
     )
 
 

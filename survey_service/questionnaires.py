@@ -27,9 +27,12 @@ _QUESTION_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 
 
-class Choice(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+class Choice(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
     code: str
     label: str
+    # In a multiple_choice question, an answer like "No one" that rules out every other
+    # choice. Omitted when false, so files written before the flag keep their hashes.
+    exclusive: bool = False
 
 
 class ShowIf(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -57,6 +60,10 @@ class Question(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_def
 
     def codes(self) -> list[str]:
         return [c.code for c in self.choices or ()]
+
+    def exclusive_codes(self) -> frozenset[str]:
+        """Codes that must be chosen alone; "Prefer not to say" always is."""
+        return frozenset(c.code for c in self.choices or () if c.exclusive or c.code == PREFER_NOT)
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -252,6 +259,7 @@ def _shape_problems(question: Question) -> Iterable[str]:
                 yield f"choice code '{choice.code}' must be lower-case letters, digits or '_'"
             if not choice.label.strip():
                 yield f"choice '{choice.code}' has an empty label"
+        yield from _exclusive_problems(question)
     elif question.choices is not None:
         yield f"choices are only for choice questions, not {question.type}"
     if question.type in ("scale", "number"):
@@ -267,6 +275,14 @@ def _shape_problems(question: Question) -> Iterable[str]:
         yield "scale needs min_label and max_label"
     if question.type != "scale" and (question.min_label or question.max_label):
         yield "min_label and max_label are only for scale"
+
+
+def _exclusive_problems(question: Question) -> Iterable[str]:
+    flagged = [c.code for c in question.choices or () if c.exclusive]
+    if flagged and question.type != "multiple_choice":
+        yield f"exclusive is only for multiple_choice choices (on '{flagged[0]}')"
+    elif flagged and len(flagged) == len(question.choices or ()):
+        yield "every choice is exclusive: make it single_choice"
 
 
 def _show_if_problems(show_if: ShowIf, earlier: dict[str, Question]) -> Iterable[str]:

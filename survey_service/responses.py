@@ -104,6 +104,7 @@ class Rules:
 
     __slots__ = (
         "codes",
+        "exclusive",
         "keep_numbers",
         "ordered_codes",
         "questionnaire",
@@ -117,6 +118,7 @@ class Rules:
         self.questions: dict[str, Question] = {q.id: q for q in questionnaire.questions()}
         self.ordered_codes = {qid: tuple(q.codes()) for qid, q in self.questions.items()}
         self.codes = {qid: frozenset(codes) for qid, codes in self.ordered_codes.items()}
+        self.exclusive = {qid: q.exclusive_codes() for qid, q in self.questions.items()}
         self.required = tuple(q for q in self.questions.values() if q.required)
         self.show_if = tuple(q for q in self.questions.values() if q.show_if is not None)
         # Screening keeps the helplines and this questionnaire's own support numbers.
@@ -260,6 +262,8 @@ def _check_multiple(rules: Rules, qid: str, value: Any) -> tuple[Answer | None, 
     if not value:
         return None, ""
     chosen = set(value)
+    if len(chosen) > 1 and not chosen.isdisjoint(rules.exclusive[qid]):
+        return None, "holds a choice that cannot be chosen with others"
     return [c for c in rules.ordered_codes[qid] if c in chosen], ""
 
 

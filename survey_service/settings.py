@@ -145,6 +145,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             " at {public_base_url}/q/{id}.",
         ),
     ] = "http://127.0.0.1:8000"
+    posters_allow_private_url: Annotated[
+        bool,
+        Meta(
+            description="Make QR codes and posters even though SURVEY_PUBLIC_BASE_URL is a"
+            " loopback or private address (a trial on one network); off, they are refused,"
+            " since phones elsewhere could not open the link.",
+        ),
+    ] = False
     min_batch: Annotated[
         int, Meta(ge=1, description="Fewest new responses a batch may release (rule 6).")
     ] = 10

@@ -1,44 +1,52 @@
-"""Serves the offline form app in static/: a page per questionnaire, assets, manifest, worker."""
+"""Serves the offline form app in static/: a page per questionnaire (built by form_page.py),
+help pages for a link that opens no form, assets, manifest and service worker."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import brotli
 from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.params import FromPath
 
+from survey_service import registry as published
 from survey_service.confidentiality import screening_rules
 from survey_service.errors import one_error
+from survey_service.form_page import FALLBACK_LANGUAGE, Shell
+from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
-from survey_service.settings import Settings
+from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Served at /app/<name>; anything else under /app/ is a 404. PNGs are already compressed.
+# The page inlines app.css, outbox.js and app.js; they are served too for the worker (which
+# loads outbox.js) and for pages a phone kept from an earlier release.
 ASSETS = {
     "app.js": "text/javascript",
     "app.css": "text/css",
+    "outbox.js": "text/javascript",
     "screening.js": "text/javascript",  # rule 5 in the browser; its patterns come from the package
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
 }
 # The patterns static/screening.js runs: the server's own file, served at /app/<this name>.
 SCREENING_PATTERNS = "screening-patterns.json"
-# The app's own words, one catalogue per language: static/i18n/<tag>.json, served at
-# /app/i18n/<tag>.json. English is the fallback for any string a catalogue lacks.
+# The app's own words, one catalogue per language: static/i18n/<tag>.json. The page embeds
+# the ones its questionnaire needs; they are also served at /app/i18n/<tag>.json.
 I18N_DIR = "i18n"
-FALLBACK_LANGUAGE = "en"
 _CATALOGUE_NAME = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\.json$")
 
-# The installed app's name is neutral whoever installs it (rule 10): never the topic of the survey.
-APP_NAME = "Have your say"
+# The page a link to no questionnaire gets, and the worker's page for one never kept offline.
+HELP_TITLE = "Have your say"
 THEME_COLOUR = "#1d3f6e"
 
 # The service worker does the offline caching; HTTP caches must always revalidate so a new
@@ -48,36 +56,48 @@ REVALIDATE = CacheControlHeader(no_cache=True)
 
 @dataclass(frozen=True)
 class Asset:
+    """A response body made once, with its gzip and brotli forms and an ETag."""
+
     body: bytes
-    gzipped: bytes | None
     media_type: str
     etag: str
+    encoded: dict[str, bytes] = field(default_factory=dict)  # "br" and "gzip" forms
+    headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> Asset:
-        squeeze = not media_type.startswith("image/")
+    def of(cls, body: bytes, media_type: str, headers: dict[str, str] | None = None) -> Asset:
+        encoded = {}
+        if not media_type.startswith("image/"):
+            encoded = {
+                "br": brotli.compress(body, quality=11, mode=brotli.MODE_TEXT),
+                "gzip": gzip.compress(body, 9, mtime=0),
+            }
         return cls(
             body=body,
-            gzipped=gzip.compress(body, 9, mtime=0) if squeeze else None,
             media_type=media_type,
             etag='"' + hashlib.sha256(body).hexdigest()[:20] + '"',
+            encoded=encoded,
+            headers=headers or {},
         )
 
-    def respond(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        headers = {"ETag": self.etag, "Vary": "Accept-Encoding"}
-        if request.headers.get("if-none-match") == self.etag:
+    def respond(self, request: Request[Any, Any, Any], status: int = 200) -> Response[bytes]:
+        headers = {**self.headers, "ETag": self.etag, "Vary": "Accept-Encoding"}
+        if status == 200 and request.headers.get("if-none-match") == self.etag:
             return Response(b"", status_code=304, headers=headers)
         body = self.body
-        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
-            body = self.gzipped
-            headers["Content-Encoding"] = "gzip"
-        return Response(body, media_type=self.media_type, headers=headers)
+        accepted = request.headers.get("accept-encoding", "")
+        for coding in ("br", "gzip"):  # brotli is about an eighth smaller on this text
+            if coding in self.encoded and coding in accepted:
+                body = self.encoded[coding]
+                headers["Content-Encoding"] = coding
+                break
+        return Response(body, status_code=status, media_type=self.media_type, headers=headers)
 
 
 def app_version(static_dir: Path) -> str:
     """One hash over every file of the app, catalogues included: any change makes a new
     release for the worker."""
-    digest = hashlib.sha256(manifest("_"))  # the manifest is made here, not in static/
+    digest = hashlib.sha256(manifest("_", "_"))  # the manifest is made here, not in static/
     digest.update(screening_rules.raw_bytes())  # and the screening patterns come from the package
     for path in sorted(static_dir.rglob("*")):
         if path.is_file():
@@ -106,11 +126,13 @@ def catalogues(static_dir: Path) -> dict[str, bytes]:
     return found
 
 
-def manifest(qid: str) -> bytes:
+def manifest(qid: str, title: str) -> bytes:
+    """The installed app is named after its questionnaire, whose title the format requires
+    to be neutral (rule 10): it shows on the home screen."""
     return json.dumps(
         {
-            "name": APP_NAME,
-            "short_name": APP_NAME,
+            "name": title,
+            "short_name": title,
             "id": f"/q/{qid}",
             "start_url": f"/q/{qid}",
             "scope": "/q/",
@@ -127,41 +149,68 @@ def manifest(qid: str) -> bytes:
     ).encode()
 
 
+class Pages:
+    """Each questionnaire's page and manifest, made on first request and kept per content
+    (a new version or a retirement makes a new one); help pages made at start-up."""
+
+    def __init__(self, shell: Shell):
+        self.shell = shell
+        self._forms: dict[tuple[str, bytes], tuple[Asset, Asset]] = {}
+        self.help = {
+            state: self._asset(shell.page(state, HELP_TITLE))
+            for state in ("missing", "closed", "offline")
+        }
+
+    def _asset(self, body: bytes) -> Asset:
+        return Asset.of(body, "text/html", {"Content-Security-Policy": self.shell.csp})
+
+    async def form(self, registry: Registry, qid: str) -> tuple[Asset, Asset] | None:
+        latest = registry.latest(qid)
+        definition = registry.definition_json(qid, latest.version) if latest else None
+        if latest is None or definition is None:
+            return None
+        key = (qid, definition)
+        if key not in self._forms:
+            # Brotli at its best takes tens of milliseconds: off the event loop.
+            self._forms[key] = await asyncio.to_thread(self._build, latest, definition)
+        return self._forms[key]
+
+    def _build(self, q: Questionnaire, definition: bytes) -> tuple[Asset, Asset]:
+        body = self.shell.page("form", q.title, q.id, definition, q.languages)
+        return self._asset(body), Asset.of(manifest(q.id, q.title), "application/manifest+json")
+
+    def not_found(self, registry: Registry, qid: str) -> Asset:
+        return self.help["closed" if registry.knows(qid) else "missing"]
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
 def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Router]:
     """The form app's routes; `static_dir` defaults to the repository's static/ folder.
 
     Security headers (CSP default-src 'self', no-referrer, nosniff) come from the app-wide
-    middleware in headers.py; no route here sets a cookie.
+    hook in headers.py; pages carry a stricter CSP of their own that names their inline
+    scripts and styles by hash. No route here sets a cookie.
     """
+    del settings
     folder = static_dir or STATIC_DIR
     version = app_version(folder)
     assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
     assets[SCREENING_PATTERNS] = Asset.of(screening_rules.for_browser(), "application/json")
-    words = {
-        f"{tag}.json": Asset.of(body, "application/json")
-        for tag, body in catalogues(folder).items()
-    }
-    # The page lists the catalogues, so the app asks only for ones that exist.
-    page_template = (
-        (folder / "index.html")
-        .read_text(encoding="utf-8")
-        .replace("__CATALOGUES__", " ".join(sorted(n.removesuffix(".json") for n in words)))
-    )
+    bodies = catalogues(folder)
+    words = {f"{tag}.json": Asset.of(body, "application/json") for tag, body in bodies.items()}
+    pages = Pages(Shell.load(folder, bodies))
     worker = Asset.of(
         (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
         "text/javascript",
     )
-    pages: dict[str, Asset] = {}
-    manifests: dict[str, Asset] = {}
 
-    def page_for(qid: str) -> Asset:
-        # qid is one the registry knows, so it is [a-z0-9_-] only and safe inside the HTML.
-        if qid not in pages:
-            pages[qid] = Asset.of(page_template.replace("__QID__", qid).encode(), "text/html")
-            manifests[qid] = Asset.of(manifest(qid), "application/manifest+json")
-        return pages[qid]
-
-    def unknown() -> Response[bytes]:
+    def unknown(request: Request[Any, Any, Any], registry: Registry, qid: str) -> Response[bytes]:
+        # A person following a mistyped link gets help and 999, a program the error shape.
+        if _wants_html(request):
+            return pages.not_found(registry, qid).respond(request, 404)
         return one_error(404, "questionnaire", "no questionnaire with this id takes answers")
 
     @get("/q/sw.js", sync_to_thread=False)
@@ -169,24 +218,28 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
         # At /q/ its scope covers the form pages only, never the API or any other page.
         return worker.respond(request)
 
-    @get("/q/{questionnaire:str}", sync_to_thread=False)
-    def form_page(
+    @get(["/q/{questionnaire:str}", "/q/{questionnaire:str}/"])
+    async def form_page(
         request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
     ) -> Response[bytes]:
-        registry: Registry = state.registry
-        if registry.latest(questionnaire) is None:
-            return unknown()
-        return page_for(questionnaire).respond(request)
+        found = await pages.form(state.registry, questionnaire)
+        if found is None:
+            return unknown(request, state.registry, questionnaire)
+        return found[0].respond(request)
 
-    @get("/q/{questionnaire:str}/manifest.webmanifest", sync_to_thread=False)
-    def web_manifest(
+    @get("/q/{questionnaire:str}/manifest.webmanifest")
+    async def web_manifest(
         request: Request[Any, Any, Any], state: State, questionnaire: FromPath[str]
     ) -> Response[bytes]:
-        registry: Registry = state.registry
-        if registry.latest(questionnaire) is None:
-            return unknown()
-        page_for(questionnaire)
-        return manifests[questionnaire].respond(request)
+        found = await pages.form(state.registry, questionnaire)
+        if found is None:
+            return one_error(404, "questionnaire", "no questionnaire with this id takes answers")
+        return found[1].respond(request)
+
+    @get("/app/offline", sync_to_thread=False)
+    def offline_page(request: Request[Any, Any, Any]) -> Response[bytes]:
+        # The worker keeps this and shows it for a form page this phone never kept.
+        return pages.help["offline"].respond(request)
 
     @get("/app/i18n/{name:str}", sync_to_thread=False)
     def catalogue(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
@@ -205,33 +258,44 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     return [
         Router(
             "/",
-            route_handlers=[service_worker, form_page, web_manifest, catalogue, asset],
+            route_handlers=[
+                service_worker,
+                form_page,
+                web_manifest,
+                offline_page,
+                catalogue,
+                asset,
+            ],
             cache_control=REVALIDATE,
             include_in_schema=False,
         )
     ]
 
 
-def shell_gzip_bytes(static_dir: Path | None = None) -> int:
-    """What a phone downloads for the app shell (HTML, CSS, JS, manifest, worker, the
-    screening script and patterns, and the English catalogue every page falls back on),
-    gzipped."""
-    folder = static_dir or STATIC_DIR
-    names = (
-        "index.html",
-        "app.js",
-        "app.css",
-        "sw.js",
-        "screening.js",
-        f"{I18N_DIR}/{FALLBACK_LANGUAGE}.json",
-    )
-    total = sum(len(gzip.compress((folder / name).read_bytes(), 9)) for name in names)
-    total += len(gzip.compress(screening_rules.for_browser(), 9))  # precached with the shell
-    return total + len(gzip.compress(manifest("have-your-say"), 9))
+def page_weight(
+    qid: str = "have-your-say", questionnaires_dir: Path | None = None
+) -> dict[str, int]:
+    """What a phone downloads for one questionnaire's form (the bundled have-your-say by
+    default): the page in bytes, gzip and brotli, and, fetched after the form is usable, the
+    worker, its outbox script and the manifest (gzip)."""
+    versions = published.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
+    latest = max((q for (i, _), (_, q) in versions.items() if i == qid), key=lambda q: q.version)
+    definition = Registry([latest]).definition_json(qid, latest.version)
+    assert definition is not None
+    shell = Shell.load(STATIC_DIR, catalogues(STATIC_DIR))
+    body = shell.page("form", latest.title, qid, definition, latest.languages)
+    after = [(STATIC_DIR / "sw.js").read_bytes(), (STATIC_DIR / "outbox.js").read_bytes()]
+    after.append(manifest(qid, latest.title))
+    return {
+        "page": len(body),
+        "page_gzip": len(gzip.compress(body, 9)),
+        "page_brotli": len(brotli.compress(body, quality=11, mode=brotli.MODE_TEXT)),
+        "worker_gzip": sum(len(gzip.compress(b, 9)) for b in after),
+    }
 
 
 def catalogue_gzip_bytes(static_dir: Path | None = None) -> dict[str, int]:
-    """Each other language's catalogue, gzipped: a phone fetches only its questionnaire's."""
+    """Each other language's catalogue, gzipped: a page embeds only its questionnaire's."""
     bodies = catalogues(static_dir or STATIC_DIR)
     return {
         tag: len(gzip.compress(body, 9)) for tag, body in bodies.items() if tag != FALLBACK_LANGUAGE

@@ -49,6 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SURVEY_PORT": str(port),
         "SURVEY_HOST": "127.0.0.1",
         "SURVEY_PUBLIC_BASE_URL": base,
+        "SURVEY_POSTERS_ALLOW_PRIVATE_URL": "true",  # posters for this loopback test server
         "SURVEY_PASSWORD": PASSWORD,
         "SURVEY_LOG_LEVEL": "warning",
     }

@@ -136,6 +136,20 @@ INVALID = [
         "staff questionnaires only",
     ),
     (
+        CHOICE.replace(
+            '{code = "no", label = "No"}', '{code = "no", label = "No", exclusive = true}'
+        ),
+        "q1",
+        "exclusive is only for multiple_choice",
+    ),
+    (
+        CHOICE.replace('"single_choice"', '"multiple_choice"')
+        .replace('label = "Yes"}', 'label = "Yes", exclusive = true}')
+        .replace('label = "No"}', 'label = "No", exclusive = true}'),
+        "q1",
+        "every choice is exclusive",
+    ),
+    (
         CHOICE.replace('text = "Does this fit?"', 'text = "Fits?"\nquasi_identifier = true')
         + '[[sections.questions]]\nid = "age"\ntype = "short_text"\ntext = "Age band?"\n'
         "quasi_identifier = true\n",
@@ -204,3 +218,14 @@ def test_comments_and_layout_do_not_change_the_content_hash():
     assert canonical_bytes(plain) == canonical_bytes(commented)
     reworded = parse(demo(CHOICE.replace("Does this fit?", "Does it fit?")), "c.toml")
     assert content_hash(reworded) != content_hash(plain)
+
+
+def test_exclusive_is_kept_and_old_files_hash_as_before():
+    many = CHOICE.replace('"single_choice"', '"multiple_choice"')
+    flagged = many.replace('label = "No"}', 'label = "No", exclusive = true}')
+    q = parse(demo(flagged), "a.toml")
+    assert [c.exclusive for c in next(iter(q.questions())).choices or ()] == [False, True]
+    # A choice that leaves exclusive out encodes exactly as before the flag existed, so no
+    # published version's hash changes.
+    assert b"exclusive" not in canonical_bytes(parse(demo(many), "b.toml"))
+    assert b'"exclusive":true' in canonical_bytes(q)

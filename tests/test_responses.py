@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey_service import responses
-from survey_service.questionnaires import load_dir
+from survey_service.questionnaires import load_dir, parse
 from tests.conftest import FIXTURE_QUESTIONNAIRES
 
 VERSIONS = load_dir(FIXTURE_QUESTIONNAIRES)
@@ -83,6 +83,54 @@ def test_refused_answers_name_the_field_and_never_echo_the_value(
     for value in sent.values():
         if isinstance(value, str) and len(value) > 2:
             assert value not in errors[0].message
+
+
+EXCLUSIVE = parse(
+    """
+id = "demo"
+version = 1
+audience = "young_people"
+title = "Have your say"
+intro = "Anonymous."
+[[support]]
+name = "Childline"
+phone = "0800 1111"
+[[sections]]
+title = "Help"
+[[sections.questions]]
+id = "asked"
+type = "multiple_choice"
+text = "Who would you ask for help?"
+choices = [
+  {code = "friend", label = "A friend"},
+  {code = "teacher", label = "A teacher"},
+  {code = "no_one", label = "No one", exclusive = true},
+  {code = "prefer_not", label = "Prefer not to say"},
+]
+""",
+    "demo.toml",
+)
+
+
+@pytest.mark.parametrize(
+    ("sent", "ok"),
+    [
+        (["friend", "teacher"], True),
+        (["no_one"], True),
+        (["prefer_not"], True),
+        (["friend", "no_one"], False),
+        (["no_one", "prefer_not"], False),
+        (["teacher", "prefer_not"], False),  # "Prefer not to say" is always exclusive
+    ],
+)
+def test_an_exclusive_choice_stands_alone(sent: list[str], ok: bool):
+    clean, errors = responses.check_answers(EXCLUSIVE, {"asked": sent})
+    if ok:
+        assert errors == [] and sorted(clean["asked"]) == sorted(sent)
+    else:
+        assert [(e.field, e.message) for e in errors] == [
+            ("answers.asked", "holds a choice that cannot be chosen with others")
+        ]
 
 
 def test_a_required_staff_answer_is_required():

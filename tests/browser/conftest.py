@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from survey_service.settings import BUNDLED_QUESTIONNAIRES as BUNDLED
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "questionnaires"  # apart from the API fixtures, which tests count
 ARTIFACTS = HERE.parent.parent / "test-artifacts"
@@ -32,9 +34,17 @@ def free_port() -> int:
 class Server:
     """`granian` running the real app in a child process, on 127.0.0.1 only."""
 
-    def __init__(self, data_dir: Path, static_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        static_dir: Path | None = None,
+        questionnaires: Path = FIXTURES,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.static_dir = static_dir
+        self.questionnaires = questionnaires
+        self.env = env or {}
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -49,9 +59,10 @@ class Server:
         env = {
             "PATH": "/usr/bin:/bin",
             "SURVEY_DATA_DIR": str(self.data_dir),
-            "SURVEY_QUESTIONNAIRES_DIR": str(FIXTURES),
+            "SURVEY_QUESTIONNAIRES_DIR": str(self.questionnaires),
             "SURVEY_HOST": "127.0.0.1",
             "SURVEY_PORT": str(self.port),
+            **self.env,
         }
         if self.static_dir:
             env["TEST_STATIC_DIR"] = str(self.static_dir)
@@ -72,7 +83,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(self.log())
             try:
-                with urllib.request.urlopen(self.form_url(), timeout=1):
+                with urllib.request.urlopen(self.url + "/api/questionnaires", timeout=1):
                     return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
@@ -147,3 +158,12 @@ def page(context: BrowserContext) -> Page:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.errors = errors  # type: ignore[attr-defined]
     return page
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Iterator[Server]:
+    """The service with the questionnaires it ships (have-your-say and staff-survey)."""
+    server = Server(tmp_path, questionnaires=BUNDLED)
+    server.start()
+    yield server
+    server.stop()

@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from .conftest import ARTIFACTS, PHONE, Server
+from .test_webapp_browser import record_batches
 
 pytestmark = pytest.mark.browser
 
@@ -82,11 +83,11 @@ def test_opens_in_the_best_of_the_browsers_languages(new_page: NewPage, server: 
         assert page.errors == []  # type: ignore[attr-defined]
 
         # Right to left is mirrored, not just aligned: quick exit moves to the left of the
-        # bar, and the panel's stripe to its right edge.
+        # bar, Get help to its right, and the panel's stripe to its right edge.
         exit_box = page.locator("#exit").bounding_box()
-        brand_box = page.locator("#brand").bounding_box()
-        assert exit_box and brand_box
-        assert (exit_box["x"] < brand_box["x"]) == (direction == "rtl")
+        help_box = page.locator("#help").bounding_box()
+        assert exit_box and help_box
+        assert (exit_box["x"] < help_box["x"]) == (direction == "rtl")
         stripe = page.locator(".panel").evaluate(
             "el => [getComputedStyle(el).borderLeftWidth, getComputedStyle(el).borderRightWidth]"
         )
@@ -108,11 +109,7 @@ def test_switching_language_keeps_the_answers_and_sends_the_language(
     new_page: NewPage, server: Server
 ):
     page = new_page("en-GB")
-    sent: list[dict] = []
-    page.on(
-        "request",
-        lambda r: r.url.endswith("/api/responses/batch") and sent.append(r.post_data_json),
-    )
+    sent = record_batches(page.context)
     page.goto(server.form_url(FORM))
     button(page, "Start").click()
     page.get_by_label("14 to 15").check()
