@@ -120,3 +120,9 @@ def test_export_default_file_name(data_dir: Path, tmp_path: Path, monkeypatch):
 def test_export_of_an_unknown_version(data_dir: Path, capsys):
     assert cli.main(["export-xlsform", "have-your-say", "9"]) == 1
     assert "have-your-say version 9 is neither published nor in" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file(tmp_path: Path, capsys):
+    assert cli.main(["import-xlsform", str(tmp_path / "nowhere.xlsx")]) == 1
+    err = capsys.readouterr().err
+    assert "error: nowhere.xlsx: cannot be read: No such file or directory" in err

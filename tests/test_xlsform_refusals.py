@@ -4,6 +4,7 @@ included), is an error naming the sheet, row and column; nothing is dropped in s
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -655,3 +656,21 @@ def test_a_sheet_past_2000_rows_is_refused(tmp_path: Path):
     form = young_people_form()
     path = _edit_saved(form, tmp_path, "survey", "A5000", "note")
     assert _refused_file(path) == ["survey sheet: has more than 2000 rows: too big for a form"]
+
+
+def test_a_workbook_whose_xml_declares_entities_is_refused(tmp_path: Path):
+    """Entities are how XML bombs and external-entity reads work: a workbook never needs
+    them, so openpyxl must parse with defusedxml and refuse them."""
+    path = young_people_form().save(tmp_path / "form.xlsx")
+    tampered = tmp_path / "tampered.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(
+                    b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "Anything">]><worksheet', 1
+                )
+            target.writestr(item, data)
+    with pytest.raises(XLSFormError) as caught:
+        read_xlsform(tampered)
+    assert str(caught.value).startswith("tampered.xlsx: is not an Excel workbook (.xlsx)")

@@ -186,6 +186,18 @@ def _as_text(value: Any) -> str:
 
 def load(source: Path | IO[bytes], name: str) -> dict[str, Sheet]:
     """The workbook's sheets by lower-case name (survey, choices, settings, support)."""
+    if not isinstance(source, Path):
+        return _load(source, name)
+    try:
+        handle = source.open("rb")
+    except OSError as exc:
+        raise XLSFormError(name, [Problem(Place(), f"cannot be read: {exc.strerror}")]) from None
+    # Our own handle: openpyxl leaves its file open when a workbook fails to load.
+    with handle:
+        return _load(handle, name)
+
+
+def _load(source: IO[bytes], name: str) -> dict[str, Sheet]:
     try:
         book = openpyxl.load_workbook(source, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on a file that is not a workbook
