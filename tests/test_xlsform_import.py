@@ -216,3 +216,10 @@ def test_without_default_language_the_first_label_column_is_the_default(tmp_path
     form = multilingual_form()
     form.settings.pop("default_language")
     assert imported(form, tmp_path).languages == ["en", "pl"]
+
+
+def test_curly_quotes_in_relevant_are_read_as_quotes(tmp_path: Path):
+    form = young_people_form()
+    form.question("trust")["relevant"] = "${has_worker} = ‘yes’ or ${has_worker} = “no”"
+    show_if = imported(form, tmp_path).question_map()["trust"].show_if
+    assert show_if is not None and show_if.codes == ["yes", "no"]

@@ -674,3 +674,18 @@ def test_a_workbook_whose_xml_declares_entities_is_refused(tmp_path: Path):
     with pytest.raises(XLSFormError) as caught:
         read_xlsform(tampered)
     assert str(caught.value).startswith("tampered.xlsx: is not an Excel workbook (.xlsx)")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.survey[1].update(appearance="table-list"),
+        lambda f: f.survey[1].update(relevant="${x} = 'y'"),
+        lambda f: f.survey.insert(4, {"type": "note", "name": "n", "label": "End."}),
+    ],
+    ids=["group appearance", "group relevant", "note at the end of a group"],
+)
+def test_one_mistake_is_one_problem(tmp_path: Path, change):
+    form = young_people_form()
+    change(form)
+    assert len(problems(form, tmp_path)) == 1

@@ -15,6 +15,7 @@ _SELECTED = re.compile(r"selected\s*\(\s*\$\{(?P<question>[^}]*)\}\s*,\s*" + _CO
 _BOUND = re.compile(r"\.\s*(?P<op>>=|<=|>|<)\s*(?P<number>[-+]?\d+)")
 _PARAMETER = re.compile(r"(?P<key>[a-z_-]+)=(?P<value>[^=]*)")
 
+_STRAIGHT_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 RELEVANT_FORMS = "${q} = 'code' or selected(${q}, 'code'), joined with 'or' for one question"
 YES = frozenset({"yes", "true", "true()"})
 NO = frozenset({"no", "false", "false()"})
@@ -28,6 +29,7 @@ def parse_relevant(text: str, earlier: Mapping[str, str]) -> dict[str, Any]:
     """show_if from a relevant; `earlier` gives the types of the questions above it."""
     question: str | None = None
     codes: list[str] = []
+    text = text.translate(_STRAIGHT_QUOTES)  # as Word and Excel's autocorrect curl them
     for term in re.split(r"\s+or\s+", text.strip()):
         name, code, equals = _condition(term.strip())
         if question is not None and name != question:

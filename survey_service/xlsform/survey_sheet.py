@@ -101,7 +101,10 @@ class Survey:
                 f"a group inside a group: end the group of row {self.group_row.number} first "
                 "(each group is one screen; groups cannot nest)",
             )
-        self._no_waiting_note()
+        # Opened before its cells are checked: a mistake in them is one problem, not one
+        # more for each question of the group.
+        self.group, self.group_row = {"title": None, "questions": []}, row
+        self.reading.places.section_rows.append(row.at("label"))
         row.word("name")  # ODK needs a group name; the format numbers its sections instead
         appearance = row.word("appearance")
         if appearance not in (None, "field-list"):
@@ -114,17 +117,15 @@ class Survey:
                 row.at("relevant"),
                 "a group cannot be shown or hidden: give the relevant to each question in it",
             )
-        title = self.reading.texts(row, "label", required=True)
-        self.group, self.group_row = {"title": title, "questions": []}, row
-        self.reading.places.section_rows.append(row.at("label"))
+        self.group["title"] = self.reading.texts(row, "label", required=True)
 
     def _end(self, row: Row) -> None:
         if self.group is None:
             raise CellProblem(row.at("type"), "end_group without a begin_group above it")
-        self._no_waiting_note()
         row.word("name")
         self.sections.append(self.group)
         self.group, self.group_row = None, None
+        self._no_waiting_note()
 
     def _note(self, row: Row) -> None:
         row.word("name")  # ODK needs a name for a note; the format has no place for one
