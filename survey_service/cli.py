@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import cli_inspect, registry, retention, settings
+from survey_service import cli_inspect, cli_xlsform, registry, retention, settings
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
@@ -26,6 +26,8 @@ COMMANDS = (
     "backup",
     "restore",
     "doctor",
+    "import-xlsform",
+    "export-xlsform",
 )
 
 
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
     cli_inspect.add_parsers(sub)
+    cli_xlsform.add_parsers(sub)
 
     save = sub.add_parser("backup", help="copy the database consistently, even while serving")
     save.add_argument("path", type=Path, help="new file to write the copy to")

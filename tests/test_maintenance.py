@@ -173,19 +173,24 @@ async def test_compaction_leaves_no_arrival_order_in_the_pages_of_long_answers(
     # Measured, not assumed: new overflow pages are allocated as responses arrive.
     assert correlation() > 0.9
     assert await store.compact() is True
-    heads = _overflow_heads(store.path)
-    pages = [p for _, p in heads]
-    assert pages == sorted(pages)  # in key order: the id's, which is random
+    pages = [p for _, p in _overflow_heads(store.path)]
+    # In key order (the id's, which is random), give or take a page where the tree's shape
+    # puts a row in an interior cell: nothing of the arrival order is left.
+    assert _rank_correlation(list(range(len(pages))), pages) > 0.95
     assert abs(correlation()) < 0.3
     assert (store.path.parent / "survey.sqlite3-wal").stat().st_size == 0
 
 
 async def test_a_backup_is_written_in_key_order(store: SQLiteStore, tmp_path: Path):
-    await _arrivals(store)
+    order = await _arrivals(store)
+    arrival = {rid: n for n, rid in enumerate(order)}
     copy = tmp_path / "copy.sqlite3"
     backup.backup(store.path, copy)
-    pages = [p for _, p in _overflow_heads(copy)]
-    assert pages == sorted(pages)
+    heads = _overflow_heads(copy)
+    pages = [p for _, p in heads]
+    # Key order, give or take a page (see above), and no trace of arrival.
+    assert _rank_correlation(list(range(len(pages))), pages) > 0.95
+    assert abs(_rank_correlation([arrival[i] for i, _ in heads], pages)) < 0.3
     assert not Path(f"{copy}-wal").exists()  # one self-contained file
 
 
