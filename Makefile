@@ -46,10 +46,10 @@ lint: install ## ruff (lint and format check), mypy, and pip-audit when the inde
 	BIN=$(BIN) scripts/audit-deps
 
 .PHONY: lock
-lock: install ## Remake requirements.lock from pyproject.toml (newest versions within its bounds)
-	$(BIN)/pip install --quiet pip-tools
+lock: ## Remake requirements.lock from pyproject.toml, keeping the versions it pins (UPGRADE=1: newest within the bounds)
+	test -x $(BIN)/pip-compile || $(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
-		--no-emit-index-url --no-emit-find-links --upgrade \
+		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
 		--output-file requirements.lock pyproject.toml
 
 .PHONY: bench
