@@ -14,7 +14,7 @@ from litestar.datastructures import Cookie, State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from survey_service import audit, auth, batches, charts, inspect_api, qr
+from survey_service import audit, auth, batches, charts, guides, inspect_api, qr
 from survey_service.confidentiality import suppression
 from survey_service.inspect_api import NO_STORE
 from survey_service.ratelimit import rate_limited
@@ -348,6 +348,15 @@ async def _poster_page(
     )
 
 
+@get("/help/{name:str}", guards=[auth.page_guard])
+async def help_page(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[str]:
+    found = guides.page(name)
+    if found is None:
+        return render(request, "message.html", 404, title="Not found", message="No such page.")
+    title, body = found
+    return render(request, "help.html", title=title, body=body)
+
+
 @get("/audit", guards=[auth.page_guard])
 async def audit_page(
     request: Request[Any, Any, Any], state: State, before: FromQuery[int | None] = None
@@ -394,6 +403,7 @@ def portal_router() -> Router:
             posters,
             poster,
             leaflet,
+            help_page,
             audit_page,
             accounts,
         ],

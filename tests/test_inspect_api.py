@@ -40,6 +40,7 @@ PAGES = [
     "/inspect/questionnaires/every-type/download/all.csv",
     "/inspect/audit",
     "/inspect/accounts",
+    "/inspect/help/numbers",
 ]
 
 
@@ -368,3 +369,15 @@ async def test_portal_pages_carry_the_csp_and_no_inline_script(client):
     reply = await client.get("/inspect/questionnaires/every-type/summary")
     assert "default-src 'self'" in reply.headers["content-security-policy"]
     assert "<script" not in reply.text and "style=" not in reply.text
+
+
+async def test_the_help_pages_are_the_guides_in_docs(client):
+    await sign_in(client)
+    page = await client.get("/inspect/help/numbers")
+    assert page.status_code == 200
+    assert "<h1>What the numbers mean</h1>" in page.text
+    assert "<table>" in page.text and "Hidden to protect people" in page.text
+    assert 'href="/inspect/help/numbers"' in (await client.get("/inspect/help/confidentiality")).text
+    assert (await client.get("/inspect/help/nothing")).status_code == 404
+    summary = await client.get("/inspect/questionnaires/every-type/summary")
+    assert 'href="/inspect/help/numbers"' in summary.text

@@ -161,6 +161,8 @@ def test_sign_in_release_download_and_see_the_chart(server, browser, tmp_path):
         ("leaflet-a6", "/inspect/questionnaires/every-type/leaflet"),
         ("audit", "/inspect/audit"),
         ("accounts", "/inspect/accounts"),
+        ("help-numbers", "/inspect/help/numbers"),
+        ("help-confidentiality", "/inspect/help/confidentiality"),
     ]:
         page.goto(server + path)
         _check(page, name)
@@ -175,6 +177,8 @@ def test_sign_in_release_download_and_see_the_chart(server, browser, tmp_path):
         ("summary", "/inspect/questionnaires/every-type/summary?by=age_band"),
         ("posters", "/inspect/questionnaires/every-type/posters"),
         ("audit", "/inspect/audit"),
+        ("help-numbers", "/inspect/help/numbers"),
+        ("help-confidentiality", "/inspect/help/confidentiality"),
     ]:
         small.goto(server + path)
         _check(small, name)

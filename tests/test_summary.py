@@ -44,14 +44,25 @@ def test_the_reports_risk_table_under_the_cell_key_method():
 
 
 def test_the_risk_table_as_docs_show_it():
-    """docs/confidentiality.md prints this table for record keys drawn with seed 4."""
-    (rating,) = work_out([RISK], risk_rows()).summary().questions
-    assert [(c.count, c.percent) for c in rating.rows] == DOCS_RISK_TABLE
-    assert rating.n == DOCS_RISK_N
-
-
-DOCS_RISK_TABLE = [(26, 19.0), (78, 56.9), (26, 19.0), (7, 5.1)]
-DOCS_RISK_N = 137
+    """docs/numbers.md prints this table (record keys drawn with seed 7), and what dfe and nhs
+    make of it."""
+    worked = work_out([RISK], risk_rows(7))
+    (rating,) = worked.summary().questions
+    assert [(c.count, c.percent) for c in rating.rows] == [
+        (26, 18.8),
+        (79, 57.2),
+        (26, 18.8),
+        (5, 3.6),
+    ]
+    assert rating.n == 138
+    (dfe,) = worked.summary("dfe").questions
+    assert [c.count for c in dfe.rows] == [26, 79, 26, "[c]"]
+    (nhs,) = worked.summary("nhs").questions
+    assert [c.count for c in nhs.rows] == [25, 80, 25, "*"] and nhs.n == 140
+    docs = (Path(__file__).parent.parent / "docs" / "numbers.md").read_text(encoding="utf-8")
+    assert "| Vulnerable to CSE | 78 | 79 | 57.2% |" in docs
+    assert "| Answered (n) | 137 | 138 | |" in docs
+    assert "the table reads 25, 80, 25, `*`, total 140" in docs
 
 
 def test_policies_hide_small_perturbed_figures_on_top():
