@@ -377,7 +377,9 @@ async def test_the_help_pages_are_the_guides_in_docs(client):
     assert page.status_code == 200
     assert "<h1>What the numbers mean</h1>" in page.text
     assert "<table>" in page.text and "Hidden to protect people" in page.text
-    assert 'href="/inspect/help/numbers"' in (await client.get("/inspect/help/confidentiality")).text
+    assert (
+        'href="/inspect/help/numbers"' in (await client.get("/inspect/help/confidentiality")).text
+    )
     assert (await client.get("/inspect/help/nothing")).status_code == 404
     summary = await client.get("/inspect/questionnaires/every-type/summary")
     assert 'href="/inspect/help/numbers"' in summary.text

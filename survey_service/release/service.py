@@ -213,12 +213,13 @@ def _passes(
     ready_by: str | None,
 ) -> tuple[protect.Decided, dict[protect.CellKey, list[int]]]:
     """Blocking: both passes over the rows, on a worker thread."""
-    previous = _previous(state)
-    decided = protect.decide(
-        columns, store.iter_release_inputs(questionnaire, ready_by), k, previous
+    return protect.passes(
+        layout,
+        columns,
+        lambda by_key: store.iter_release_inputs(questionnaire, ready_by, by_key),
+        k,
+        _previous(state),
     )
-    rows = store.iter_release_inputs(questionnaire, ready_by)
-    return decided, protect.count_cells(layout, columns, rows, decided.shown)
 
 
 def _previous(state: ReleaseBasis) -> protect.Previous:
