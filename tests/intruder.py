@@ -491,9 +491,9 @@ def _small_counts_of(
         for group, holder in groups:
             members = [g for g in combos if by is None or g[qis.index(by)] == group]
             figures = [(c.code, c.count) for c in holder.rows]
-            figures += [("(n)", holder.n), ("(not answered)", holder.not_answered)]
+            figures += [("(n)", holder.n)]
             for code, count in figures:
-                wanted = codes if code == "(n)" else [None] if code == "(not answered)" else [code]
+                wanted = codes if code == "(n)" else [code]
                 terms = {index[(g, c)]: 1 for g in members for c in wanted}
                 bounds = bounds_of(count, p)
                 if bounds is not None:

@@ -46,7 +46,6 @@ class Group(msgspec.Struct):
     code: str | None  # None: the people who did not answer the question split by
     label: str
     n: Shown  # people in this group who answered the question
-    not_answered: Shown
     rows: list[Cell]
 
 
@@ -54,8 +53,10 @@ class QuestionTable(msgspec.Struct):
     id: str
     text: str
     type: str
-    n: Shown  # people who answered (the base of every percentage)
-    not_answered: Shown
+    # People who answered: the base of every percentage. How many did not is not published:
+    # with the exact number of released rows it would pin down a count of 1 or 2 whenever
+    # both figures' noise pointed the same way (the intruder found this).
+    n: Shown
     rows: list[Cell] = []
     groups: list[Group] = []
 
@@ -93,15 +94,6 @@ class _Sums:
     def get(self, group: Any, question: str, category: str) -> Total:
         return self.sums.get((group, question, category), [0, 0])
 
-    def scope(self, group: Any, versions: Sequence[int]) -> Total:
-        """The rows of the versions that asked a question."""
-        out = [0, 0]
-        for v in versions:
-            count, keysum = self.get(group, ROWS, str(v))
-            out[0] += count
-            out[1] += keysum
-        return out
-
 
 def summarise(
     layout: Layout,
@@ -120,12 +112,12 @@ def summarise(
         bars = [] if info.question.is_free_text else categories(info.question, info.labels)
         if qid in qis:
             bars.append((BLANK, HIDDEN_LABEL))
-        n, na, rows = _one(sums, EVERYONE, qid, bars, info.versions, figure)
-        table = QuestionTable(qid, info.question.text, info.question.type, n, na, rows)
+        n, rows = _one(sums, EVERYONE, qid, bars, figure)
+        table = QuestionTable(qid, info.question.text, info.question.type, n, rows)
         if by is not None:
             for code, label in _groups(layout, by):
-                gn, gna, grows = _one(sums, code, qid, bars, info.versions, figure)
-                table.groups.append(Group(code, label, gn, gna, grows))
+                gn, grows = _one(sums, code, qid, bars, figure)
+                table.groups.append(Group(code, label, gn, grows))
         tables.append(table)
     responses = sum(c.count for c in cells if c.question == ROWS)
     latest = layout.latest
@@ -161,18 +153,14 @@ def _one(
     group: Any,
     qid: str,
     bars: Sequence[tuple[str, str]],
-    versions: Sequence[int],
     figure: _Figures,
-) -> tuple[Shown, Shown, list[Cell]]:
-    answered = sums.get(group, qid, ANSWERED)
-    scope = sums.scope(group, versions)
-    n = figure(answered)
-    not_answered = figure([scope[0] - answered[0], scope[1] - answered[1]])
+) -> tuple[Shown, list[Cell]]:
+    n = figure(sums.get(group, qid, ANSWERED))
     rows = []
     for code, label in bars:
         count = figure(sums.get(group, qid, code))
         rows.append(Cell(code, label, count, figure.percent(count, n)))
-    return n, not_answered, rows
+    return n, rows
 
 
 def from_counts(columns: Columns, counts: Mapping[CellKey, list[int]]) -> list[StoredCell]:
