@@ -39,8 +39,10 @@ def page(name: str) -> tuple[str, str] | None:
     numbers = iter(range(1, html.count("<table>") + 1))
     html = re.sub(
         "<table>",
-        lambda _: f'<div class="table-scroll" tabindex="0" role="region"'
-        f' aria-label="Table {next(numbers)}"><table>',
+        lambda _: (
+            f'<div class="table-scroll" tabindex="0" role="region"'
+            f' aria-label="Table {next(numbers)}"><table>'
+        ),
         html,
     )
     return title, html.replace("</table>", "</table></div>")
