@@ -63,7 +63,7 @@ def work_out(
 ) -> Worked:
     layout = Layout(versions)
     columns = Columns(layout)
-    decided, counts = protect.passes(layout, columns, lambda _: rows, k, previous)
+    decided, counts = protect.passes(layout, columns, lambda: rows, k, previous)
     return Worked(layout, columns, decided, tables.from_counts(columns, counts))
 
 

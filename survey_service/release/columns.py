@@ -37,6 +37,7 @@ class Columns:
         self._languages: list[Any] = [*layout.languages, None]
         self._answers = [[*layout.info[q].labels, None] for q in self.questions]
         self._decode = _decoder(self.questions)
+        self._periods: dict[str, str] = {}  # stored label -> period: a few dozen, met per row
 
     def key(self, batch: int | None, received: str, language: str | None, answers: bytes) -> Key:
         """A row's key, decoding only its quasi-identifier answers (fast: C skips the rest)."""
@@ -53,7 +54,9 @@ class Columns:
         self, batch: int | None, received: str, language: str | None, values: tuple[Any, ...]
     ) -> Key:
         """The key from the quasi-identifier answers, in `questions` order."""
-        period = periods.at_level(received, self.period)
+        period = self._periods.get(received)
+        if period is None:
+            period = self._periods[received] = periods.at_level(received, self.period)
         if self.multilingual:
             return (batch, period, language, *values)
         return (batch, period, *values)

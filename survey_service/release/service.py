@@ -216,7 +216,7 @@ def _passes(
     return protect.passes(
         layout,
         columns,
-        lambda by_key: store.iter_release_inputs(questionnaire, ready_by, by_key),
+        lambda: store.iter_release_inputs(questionnaire, ready_by),
         k,
         _previous(state),
     )

@@ -376,12 +376,11 @@ class InspectorPostgresMixin:
                 loop.run(conn.close())
 
     def iter_release_inputs(
-        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+        self, questionnaire: str, ready_by: str | None
     ) -> Iterator[ReleaseInput]:
         sql = (
             "SELECT batch, version, received, language, answers, record_key FROM responses"
             " WHERE questionnaire = $1 AND (batch IS NOT NULL OR eligible <= $2)"
-            + (" ORDER BY record_key" if by_key else "")
         )
         with _LoopThread() as loop, self._guard("reading rows for a release"):
             conn = loop.run(asyncpg.connect(self.url))

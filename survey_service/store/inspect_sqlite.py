@@ -288,11 +288,15 @@ class InspectorSQLMixin:
                 )
                 assert cursor.lastrowid is not None
                 batch = Batch(cursor.lastrowid, questionnaire, new.count, new.released)
-                await conn.execute(
-                    "UPDATE responses SET batch = ? WHERE questionnaire = ? AND batch IS NULL"
-                    " AND eligible <= ?",
-                    (batch.number, questionnaire, new.ready_by),
-                )
+                # A slice of the ids at a time: SQLite keeps a journal of each statement (in
+                # memory on the writer, temp_store=MEMORY); one UPDATE of a million rows held
+                # hundreds of MB. Ids are random, so each slice is a 256th of the batch.
+                for low, high in _ID_SLICES:
+                    await conn.execute(
+                        "UPDATE responses SET batch = ? WHERE id >= ? AND id < ?"
+                        " AND questionnaire = ? AND batch IS NULL AND eligible <= ?",
+                        (batch.number, low, high, questionnaire, new.ready_by),
+                    )
             await _store_release(conn, questionnaire, commit, batch)
             detail = (
                 f"batch {batch.number}: {commit.audit.detail}" if batch else commit.audit.detail
@@ -370,7 +374,7 @@ class InspectorSQLMixin:
             conn.close()
 
     def iter_release_inputs(
-        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+        self, questionnaire: str, ready_by: str | None
     ) -> Iterator[ReleaseInput]:
         conn = sqlite3.connect(
             f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
@@ -379,8 +383,7 @@ class InspectorSQLMixin:
             conn.execute("PRAGMA busy_timeout=5000")
             cursor = conn.execute(
                 "SELECT batch, version, received, language, answers, record_key FROM responses"
-                " WHERE questionnaire = ? AND (batch IS NOT NULL OR eligible <= ?)"
-                + (" ORDER BY record_key" if by_key else ""),
+                " WHERE questionnaire = ? AND (batch IS NOT NULL OR eligible <= ?)",
                 (questionnaire, ready_by or ""),
             )
             while chunk := cursor.fetchmany(2000):
@@ -390,6 +393,9 @@ class InspectorSQLMixin:
 
 
 _GENERATION = "SELECT generation FROM release_state WHERE questionnaire = ?"
+# Ranges of response ids (canonical UUIDs: lower-case hex) by their first two characters.
+_PREFIXES = [f"{a}{b}" for a in "0123456789abcdef" for b in "0123456789abcdef"]
+_ID_SLICES = list(zip(["", *_PREFIXES[1:]], [*_PREFIXES[1:], "~"], strict=True))
 _READY = (
     "SELECT count(*) FROM responses WHERE questionnaire = ? AND batch IS NULL AND eligible <= ?"
 )

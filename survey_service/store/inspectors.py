@@ -222,8 +222,8 @@ class InspectorStore(Protocol):
         ...
 
     def iter_release_inputs(
-        self, questionnaire: str, ready_by: str | None, by_key: bool = False
+        self, questionnaire: str, ready_by: str | None
     ) -> Iterator[ReleaseInput]:
         """Every released row, and (when `ready_by` is given) every waiting row ready by then:
-        what a release works on; sorted by record key when asked. Blocking."""
+        what a release works on. Blocking."""
         ...
