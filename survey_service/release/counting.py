@@ -1,9 +1,11 @@
-"""The release's second pass: with every row as it is shown, how many rows, and which record
-keys, each table cell holds (rule 8). It runs over every released row at each release, so it
-is written for speed: rows are decoded in C a chunk at a time, then each question's answers
-for the whole chunk are numbered through a dict (in C) and numpy adds them up per group. A
-Python loop per answer was most of a release's time (measured); here the Python work per
-chunk grows with the number of distinct answers, not with the rows."""
+"""What the release counts: how many rows, and which record keys, each table cell holds once
+k-anonymity has decided what each row shows (rule 8). It runs over every released row at each
+release, so it is written for speed: rows are decoded in C a chunk at a time, counted by their
+key as stored, then each question's answers for the whole chunk are numbered through a dict
+(in C) and numpy adds them up per key; the keys are mapped to what they show at the end. A
+Python loop per answer was most of a release's time (measured); here the Python work per chunk
+grows with the number of distinct answers, not with the rows. One read serves the decision and
+the cells."""
 
 from __future__ import annotations
 
@@ -52,20 +54,25 @@ def count_cells(
     """{(groups, question, category): [count, sum of record keys]} over the rows as shown:
     every question's categories and answered count per group of shown quasi-identifier
     answers, and (question ROWS) the rows per group and questionnaire version."""
+    return tally(layout, columns, rows).cells(columns, shown)
+
+
+def tally(layout: Layout, columns: Columns, rows: Iterable[ReleaseInput]) -> Tally:
+    """Every row counted by its key (batch, period, language, quasi-identifiers) as stored:
+    one read of the rows serves both the k-anonymity decision (`rows_per_key`) and, once
+    decided, the cells (`cells`)."""
     reader = _Reader(layout, columns)
-    groups_of = {key: columns.groups(out) for key, out in shown.items()}
-    tally = _Tally(layout, reader)
+    result = Tally(layout, reader)
     chunk: list[tuple[Any, ...]] = []
     for row in rows:
         values = msgspec.structs.astuple(reader.decode(row.answers))
         key = columns.key_from(row.batch, row.received, row.language, values[: reader.answers_at])
-        groups = groups_of.get(key) or columns.groups(columns.hidden(key))
-        chunk.append((groups, row.record_key, row.version, *values[reader.answers_at :]))
+        chunk.append((key, row.record_key, row.version, *values[reader.answers_at :]))
         if len(chunk) == CHUNK:
-            tally.add(chunk)
+            result.add(chunk)
             chunk = []
-    tally.add(chunk)
-    return tally.cells(columns)
+    result.add(chunk)
+    return result
 
 
 class _Reader:
@@ -90,8 +97,8 @@ class _Reader:
         ).decode
 
 
-class _Tally:
-    """Counts and record-key sums per (group, question, category), by group number."""
+class Tally:
+    """Counts and record-key sums per (key, question, category), by key number."""
 
     def __init__(self, layout: Layout, reader: _Reader):
         self.layout = layout
@@ -160,19 +167,35 @@ class _Tally:
             found[0] += int(count[g])
             found[1] += int(keysum[g])
 
-    def cells(self, columns: Columns) -> dict[CellKey, list[int]]:
-        """By groups as shown, with each quasi-identifier's own cells added from the rows of
-        its groups (a hidden "[c]" counts as given: it may stand for anything)."""
-        groups = {n: g for g, n in self.groups.items()}
+    def rows_per_key(self) -> dict[Key, int]:
+        keys = {n: k for k, n in self.groups.items()}
+        out: dict[Key, int] = {}
+        for (g, qid, _), (count, _) in self.sums.items():
+            if qid == ROWS:
+                out[keys[g]] = out.get(keys[g], 0) + count
+        return out
+
+    def cells(self, columns: Columns, shown: Mapping[Key, Key]) -> dict[CellKey, list[int]]:
+        """By groups as shown (a key with no decision shows nothing), with each
+        quasi-identifier's own cells added from the rows of its groups (a hidden "[c]" counts
+        as given: it may stand for anything)."""
+        groups = {
+            n: columns.groups(shown.get(key) or columns.hidden(key))
+            for key, n in self.groups.items()
+        }
         cells: dict[CellKey, list[int]] = {}
+
+        def add(cell: CellKey, total: list[int]) -> None:
+            found = cells.setdefault(cell, [0, 0])
+            found[0] += total[0]
+            found[1] += total[1]
+
         for (g, qid, category), total in self.sums.items():
-            cells[(groups[g], qid, category)] = total
+            add((groups[g], qid, category), total)
             if qid != ROWS:
                 continue
             for q, value in zip(columns.questions, groups[g], strict=True):
                 if value is not None:
-                    for cell in ((groups[g], q, ANSWERED), (groups[g], q, str(value))):
-                        found = cells.setdefault(cell, [0, 0])
-                        found[0] += total[0]
-                        found[1] += total[1]
+                    add((groups[g], q, ANSWERED), total)
+                    add((groups[g], q, str(value)), total)
         return cells

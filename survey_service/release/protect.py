@@ -19,7 +19,7 @@ import msgspec
 from survey_service.confidentiality import kanonymity
 from survey_service.export import Layout
 from survey_service.release.columns import BLANK, Columns, Key
-from survey_service.release.counting import ANSWERED, ROWS, CellKey, count_cells
+from survey_service.release.counting import ANSWERED, ROWS, CellKey, count_cells, tally
 from survey_service.store.inspectors import ReleaseInput
 
 
@@ -69,6 +69,13 @@ def decide(
     columns: Columns, rows: Iterable[ReleaseInput], k: int, previous: Previous = NO_PREVIOUS
 ) -> Decided:
     counts = Counter(columns.key(r.batch, r.received, r.language, r.answers) for r in rows)
+    return decide_counts(columns, counts, k, previous)
+
+
+def decide_counts(
+    columns: Columns, counts: Mapping[Key, int], k: int, previous: Previous = NO_PREVIOUS
+) -> Decided:
+    """k-anonymity over how many rows hold each key, starting from what was hidden before."""
     before = frozenset(key for key in counts if previous.was_hidden(columns, key))
     shown, report = kanonymity.plan(counts, k, columns.domains, before)
     newly: Counter[int] = Counter()
@@ -81,13 +88,14 @@ def decide(
 def passes(
     layout: Layout,
     columns: Columns,
-    rows: Callable[[], Iterable[ReleaseInput]],
+    rows: Callable[[], Iterable[ReleaseInput]],  # called once
     k: int,
     previous: Previous = NO_PREVIOUS,
 ) -> tuple[Decided, dict[CellKey, list[int]]]:
-    """Both passes; `rows()` gives the same rows each time it is called."""
-    decided = decide(columns, rows(), k, previous)
-    return decided, count_cells(layout, columns, rows(), decided.shown)
+    """Both steps, from one read of the rows: count them by key, decide, then the cells."""
+    counted = tally(layout, columns, rows())
+    decided = decide_counts(columns, counted.rows_per_key(), k, previous)
+    return decided, counted.cells(columns, decided.shown)
 
 
 __all__ = ["ANSWERED", "BLANK", "ROWS", "CellKey", "ReleaseInput", "count_cells", "decide"]
