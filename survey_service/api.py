@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,15 +81,21 @@ def latest_definition(state: State, questionnaire: FromPath[str]) -> Response[by
     return _definition(registry, latest.id, latest.version)
 
 
+# A version as a str, read here: Litestar's int type takes whatever int() does (" 1", "+1",
+# "01", "١"), and each would be another URL, cached apart, for the same definition.
+_VERSION = re.compile(r"[1-9][0-9]{0,9}")
+
+
 @get(
-    "/api/questionnaires/{questionnaire:str}/versions/{version:int}",
+    "/api/questionnaires/{questionnaire:str}/versions/{version:str}",
     sync_to_thread=False,
     middleware=GZIP,
 )
 def version_definition(
-    state: State, questionnaire: FromPath[str], version: FromPath[int]
+    state: State, questionnaire: FromPath[str], version: FromPath[str]
 ) -> Response[bytes]:
-    return _definition(state.registry, questionnaire, version)
+    number = int(version) if _VERSION.fullmatch(version) else 0  # no version 0: not found
+    return _definition(state.registry, questionnaire, number)
 
 
 def _definition(registry: Registry, questionnaire: str, version: int) -> Response[bytes]:

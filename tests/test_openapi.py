@@ -228,3 +228,18 @@ async def test_the_documented_example_is_accepted_by_the_bundled_questionnaires(
         assert (first.status_code, first.json()["status"]) == (201, "accepted")
         again = await client.post("/api/responses/batch", json=batch["application/json"]["example"])
         assert again.json()["results"][0]["status"] == "duplicate"
+
+
+@pytest.mark.parametrize("version", ["%201", "1%20", "%2B1", "01", "%D9%A1", "1_0", "-1"])
+async def test_a_version_that_is_not_a_whole_number_written_plainly_is_not_found(
+    client, version: str
+) -> None:
+    """The document says a version is an integer from 1. Litestar's int path type took
+    whatever Python's int() takes, so " 1", "+1", "01" and an Arabic-Indic one all served
+    version 1: one definition under many URLs, each cached apart by a phone's worker."""
+    response = await client.get(f"/api/questionnaires/every-type/versions/{version}")
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": [{"field": "version", "message": "no such questionnaire version"}]
+    }
+    assert (await client.get("/api/questionnaires/every-type/versions/1")).status_code == 200
