@@ -30,6 +30,33 @@ ABOUT = (
     " A 201, a 200 or a result other than rejected means the response is durably stored."
 )
 
+# Each operation's summary and description, by operationId ({limit}: SURVEY_MAX_BATCH_ITEMS).
+OPERATIONS: dict[str, tuple[str, str]] = {
+    "listQuestionnaires": (
+        "The questionnaires that take answers",
+        "Each published questionnaire with a version that still takes answers, with its"
+        " latest such version. Sent gzipped to a client that accepts it.",
+    ),
+    "latestDefinition": (
+        "A questionnaire's latest version that takes answers",
+        "The definition the form app shows. Sent gzipped to a client that accepts it.",
+    ),
+    "versionDefinition": (
+        "One published version of a questionnaire",
+        "Retired versions too, marked retired: a phone may hold answers to one. Sent gzipped"
+        " to a client that accepts it.",
+    ),
+    "submitResponse": (
+        "Send one response",
+        "Stores one response, once it is checked against the questionnaire version it names.",
+    ),
+    "submitBatch": (
+        "Send several responses at once",
+        "Up to {limit} responses (SURVEY_MAX_BATCH_ITEMS), each judged on its own: one bad"
+        " item never spoils the others, and is reported in its result.",
+    ),
+}
+
 # A response to the bundled have-your-say questionnaire: Schemathesis sends the examples
 # first, and tests/test_openapi.py checks that the bundled service stores this one.
 EXAMPLE = {
@@ -228,22 +255,25 @@ _VERSION = {
 }
 
 
+def _about(operation: str, **limits: int) -> dict[str, str]:
+    summary, description = OPERATIONS[operation]
+    return {
+        "operationId": operation,
+        "summary": summary,
+        "description": description.format(**limits),
+    }
+
+
 def _list_operation(listing: dict[str, Any]) -> dict[str, Any]:
     return {
-        "operationId": "listQuestionnaires",
-        "summary": "The questionnaires that take answers",
-        "description": "Each published questionnaire with a version that still takes answers,"
-        " with its latest such version. Sent gzipped to a client that accepts it.",
+        **_about("listQuestionnaires"),
         "responses": {"200": _answer("the questionnaires, by id", listing), "500": _FAILED},
     }
 
 
 def _latest_operation(definition: dict[str, Any]) -> dict[str, Any]:
     return {
-        "operationId": "latestDefinition",
-        "summary": "A questionnaire's latest version that takes answers",
-        "description": "The definition the form app shows. Sent gzipped to a client that"
-        " accepts it.",
+        **_about("latestDefinition"),
         "parameters": [_QUESTIONNAIRE],
         "responses": {
             "200": _answer("the definition", definition),
@@ -258,10 +288,7 @@ def _latest_operation(definition: dict[str, Any]) -> dict[str, Any]:
 
 def _version_operation(definition: dict[str, Any]) -> dict[str, Any]:
     return {
-        "operationId": "versionDefinition",
-        "summary": "One published version of a questionnaire",
-        "description": "Retired versions too, marked retired: a phone may hold answers to one."
-        " Sent gzipped to a client that accepts it.",
+        **_about("versionDefinition"),
         "parameters": [_QUESTIONNAIRE, _VERSION],
         "responses": {
             "200": _answer("the definition", definition),
@@ -277,10 +304,7 @@ def _submit_operation(
     settings: Settings, submission: dict[str, Any], stored: dict[str, Any]
 ) -> dict[str, Any]:
     return {
-        "operationId": "submitResponse",
-        "summary": "Send one response",
-        "description": "Stores one response, once it is checked against the questionnaire"
-        " version it names.",
+        **_about("submitResponse"),
         "requestBody": {
             "required": True,
             "content": {JSON: {"schema": submission, "example": EXAMPLE}},
@@ -310,10 +334,7 @@ def _batch_operation(
 ) -> dict[str, Any]:
     limit = settings.max_batch_items
     return {
-        "operationId": "submitBatch",
-        "summary": "Send several responses at once",
-        "description": f"Up to {limit} responses (SURVEY_MAX_BATCH_ITEMS), each judged on its"
-        " own: one bad item never spoils the others, and is reported in its result.",
+        **_about("submitBatch", limit=limit),
         "requestBody": {
             "required": True,
             "content": {JSON: {"schema": batch, "example": {"responses": [EXAMPLE]}}},

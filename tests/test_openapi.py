@@ -99,6 +99,7 @@ def test_every_status_a_route_answers_is_documented_in_the_one_error_shape(
         ("POST", "/api/responses/batch"): {"200", "422", *api_docs.BODY_PROBLEMS},
     }
     for key, statuses in expected.items():
+        assert operations[key]["summary"] and operations[key]["description"], key
         answers = operations[key]["responses"]
         assert set(answers) == statuses, key
         for status, answer in answers.items():
@@ -149,6 +150,7 @@ def test_the_limits_in_the_document_are_the_settings_in_force(tmp_path: Path) ->
     batch = documented(doc)[("POST", "/api/responses/batch")]
     responses = doc["components"]["schemas"]["BatchBody"]["properties"]["responses"]
     assert (responses["minItems"], responses["maxItems"]) == (1, 7)
+    assert batch["description"].startswith("Up to 7 responses")
     assert "6 levels" in batch["responses"]["400"]["description"]
     # Rate limiting is off in this deployment: it never answers 429.
     assert "429" not in batch["responses"]
