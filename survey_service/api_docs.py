@@ -27,7 +27,7 @@ _SCHEMAS = "#/components/schemas/"
 ABOUT = (
     "Questionnaires out, responses in: no sign-in, no cookies, JSON both ways. Every error,"
     " whatever its status, has the one shape ErrorBody, and no message repeats an answer."
-    " A 201, a 200 or a result other than rejected means the response is durably stored."
+    " A 201 or 200, or a result accepted or duplicate, means the response is durably stored."
 )
 
 # Each operation's summary and description, by operationId ({limit}: SURVEY_MAX_BATCH_ITEMS).
