@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.compression import CompressionMiddleware
 from litestar.params import FromPath
@@ -19,16 +21,14 @@ from survey_service.errors import ErrorBody, one_error
 from survey_service.intake import Intake
 from survey_service.registry import Registry
 from survey_service.responses import FieldError
+from survey_service.settings import Settings
+from survey_service.wire import BatchBody, BatchResults, Stored
 
 JSON = "application/json"
 # Definitions travel gzipped (a phone on 3G pays for every byte); Litestar's middleware on
 # these GET routes only, since the busy POST routes answer a few bytes.
 GZIP = [DefineMiddleware(CompressionMiddleware, config=CompressionConfig(backend="gzip"))]
 _STATUS = {"accepted": 201, "duplicate": 200, "conflict": 409, "rejected": 422}
-
-
-class BatchBody(msgspec.Struct, forbid_unknown_fields=True):
-    responses: list[Any]
 
 
 class _Answer:
@@ -81,15 +81,21 @@ def latest_definition(state: State, questionnaire: FromPath[str]) -> Response[by
     return _definition(registry, latest.id, latest.version)
 
 
+# A version as a str, read here: Litestar's int type takes whatever int() does (" 1", "+1",
+# "01", "١"), and each would be another URL, cached apart, for the same definition.
+_VERSION = re.compile(r"[1-9][0-9]{0,9}")
+
+
 @get(
-    "/api/questionnaires/{questionnaire:str}/versions/{version:int}",
+    "/api/questionnaires/{questionnaire:str}/versions/{version:str}",
     sync_to_thread=False,
     middleware=GZIP,
 )
 def version_definition(
-    state: State, questionnaire: FromPath[str], version: FromPath[int]
+    state: State, questionnaire: FromPath[str], version: FromPath[str]
 ) -> Response[bytes]:
-    return _definition(state.registry, questionnaire, version)
+    number = int(version) if _VERSION.fullmatch(version) else 0  # no version 0: not found
+    return _definition(state.registry, questionnaire, number)
 
 
 def _definition(registry: Registry, questionnaire: str, version: int) -> Response[bytes]:
@@ -160,8 +166,6 @@ async def _submitted(
     status_code=201,
     request_max_body_size=None,
     opt={limits.READS_OWN_BODY: True},
-    operation_class=api_docs.SubmitOperation,
-    responses=api_docs.SUBMIT_RESPONSES,
 )
 async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     items, problem = await _submitted(request, batch=False)
@@ -170,7 +174,8 @@ async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     intake: Intake = request.app.state.intake
     (result,) = await intake.submit(items)
     if result.status in ("accepted", "duplicate"):
-        return _Answer({"id": result.id, "status": result.status}, _STATUS[result.status])
+        assert result.id is not None  # a stored response has an id
+        return _Answer(Stored(result.id, result.status), _STATUS[result.status])
     return _Answer(ErrorBody(result.errors), _STATUS[result.status])
 
 
@@ -179,8 +184,6 @@ async def submit_response(request: Request[Any, Any, State]) -> _Answer:
     status_code=200,
     request_max_body_size=None,
     opt={limits.READS_OWN_BODY: True},
-    operation_class=api_docs.BatchOperation,
-    responses=api_docs.BATCH_RESPONSES,
 )
 async def submit_batch(request: Request[Any, Any, State]) -> _Answer:
     items, problem = await _submitted(request, batch=True)
@@ -193,7 +196,19 @@ async def submit_batch(request: Request[Any, Any, State]) -> _Answer:
     # costs what 500 single POSTs would, screening included.
     ratelimit.spend(request, "respondent", cost=len(items) - 1)
     intake: Intake = request.app.state.intake
-    return _Answer(api_docs.BatchResults(await intake.submit(items)), 200)
+    return _Answer(BatchResults(await intake.submit(items)), 200)
 
 
 ROUTES = [list_questionnaires, latest_definition, version_definition, submit_response, submit_batch]
+
+
+def routes(settings: Settings) -> list[HTTPRouteHandler]:
+    """The respondent routes and their OpenAPI document, built once from the settings (its
+    limits are theirs). It is not a route of its own document."""
+    body = msgspec.json.encode(api_docs.document(settings))
+
+    @get("/schema/openapi.json", sync_to_thread=False, middleware=GZIP)
+    def openapi_document() -> Response[bytes]:
+        return Response(body, media_type=JSON)
+
+    return [*ROUTES, openapi_document]

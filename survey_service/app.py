@@ -10,11 +10,8 @@ from collections.abc import AsyncIterator, Callable
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 
 from survey_service import (
-    __version__,
     api,
     housekeeping,
     limits,
@@ -80,7 +77,7 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
 
     return Litestar(
         route_handlers=[
-            *api.ROUTES,
+            *api.routes(settings),
             *webapp.webapp_routes(settings),
             *portal.inspector_routes(settings),
         ],
@@ -99,12 +96,9 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[add_security_headers],
-        openapi_config=OpenAPIConfig(
-            title="survey_service",
-            version=__version__,
-            path="/schema",
-            render_plugins=[JsonRenderPlugin()],
-        ),
+        # The respondent API's document is generated from its structs (api_docs.py), not by
+        # Litestar: those routes read and encode their own bodies, so it cannot see them.
+        openapi_config=None,
         logging_config=None,
         debug=False,
     )
