@@ -320,3 +320,12 @@ def test_the_reviewer_role_is_given_and_taken_from_the_command_line(
         ("(command line)", "reviewer role taken", "amira"),
         ("(command line)", "reviewer role given", "amira"),
     ]
+
+
+async def test_the_api_schema_says_free_text_appears_only_after_review(tmp_path: Path):
+    async with AsyncTestClient(make_app(make_settings(tmp_path))) as client:
+        doc = (await client.get("/schema/openapi.json")).json()
+    post = doc["paths"]["/api/responses"]["post"]["requestBody"]["content"]["application/json"]
+    said = json.dumps(post) + json.dumps(doc.get("components", {}))
+    assert "become markers such as [name] or [phone]" in said
+    assert "Inspectors see a free-text answer only after a reviewer has read it" in said
