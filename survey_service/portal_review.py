@@ -56,7 +56,7 @@ async def _review_page(
         status,
         title=f"Review free text: {layout.latest.title}",
         q=layout.latest,
-        items=await review.to_review(state.store, versions, again),
+        items=await review.to_review(state.store, versions, again, state.intake.screener.read_all),
         waiting=sum(waiting.values()),
         page_size=review.PAGE_SIZE,
         notice=notice,

@@ -329,3 +329,23 @@ async def test_the_api_schema_says_free_text_appears_only_after_review(tmp_path:
     said = json.dumps(post) + json.dumps(doc.get("components", {}))
     assert "become markers such as [name] or [phone]" in said
     assert "Inspectors see a free-text answer only after a reviewer has read it" in said
+
+
+async def test_long_texts_are_read_for_the_review_page_in_a_worker_process():
+    # The review page runs the screening finders again to flag words: a long text of phone
+    # numbers costs what it costs at intake, so it goes to the pool, off the event loop.
+    from survey_service.confidentiality import redaction
+    from survey_service.screener import INLINE_CHARS, Screener
+
+    long_text = ("call Zorblax on 0114 496 0999, " * 100)[: INLINE_CHARS * 2]
+    short = "Wibbleton was scary"
+    screener = Screener(workers=1, budget_seconds=30)
+    try:
+        read = await screener.read_all([(short, frozenset())])
+        assert read == [redaction.read(short)] and screener._pool is None  # short: in place
+        read = await screener.read_all([(long_text, frozenset())])
+        assert screener._pool is not None
+        assert read == [redaction.read(long_text, frozenset())]
+        assert {w.suspect for w in read[0].words} >= {"phone", "maybe_name"}
+    finally:
+        screener.close()

@@ -8,7 +8,7 @@ and quotes pages show a question and a text, nothing of the row it came from."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -99,10 +99,22 @@ class Again(msgspec.Struct, frozen=True):
     error: str = ""
 
 
+Reader = Callable[[Sequence[tuple[str, frozenset[str]]]], Awaitable[list[redaction.Reading]]]
+
+
+async def _read_here(items: Sequence[tuple[str, frozenset[str]]]) -> list[redaction.Reading]:
+    return [redaction.read(text, keep) for text, keep in items]
+
+
 async def to_review(
-    store: Store, versions: Sequence[Questionnaire], again: Again | None = None
+    store: Store,
+    versions: Sequence[Questionnaire],
+    again: Again | None = None,
+    read: Reader = _read_here,
 ) -> list[Item]:
-    """Texts that wait, chosen and shuffled at random; `again` first, when it still waits."""
+    """Texts that wait, chosen and shuffled at random; `again` first, when it still waits.
+    `read` flags each text's words: the app passes its screening pool's, which keeps long
+    texts off the event loop, as at intake."""
     layout = Layout(versions)
     questionnaire = layout.latest.id
     await store.queue_texts(questionnaire, free_text(layout))
@@ -112,9 +124,9 @@ async def to_review(
         if first is not None and first.state == "waiting":
             found = [first, *(t for t in found if t.handle != again.handle)][:PAGE_SIZE]
     keep = _keep_numbers(versions)
+    readings = await read([(t.text, keep) for t in found])
     items = []
-    for t in found:
-        reading = redaction.read(t.text, keep)
+    for t, reading in zip(found, readings, strict=True):
         ticked = frozenset(w.index for w in reading.words if w.sure)
         error = ""
         if again is not None and t.handle == again.handle:
