@@ -50,7 +50,11 @@ SUBMISSION = Schema(
         "answers": Schema(
             type=OpenAPIType.OBJECT,
             additional_properties=_ANSWER,
-            description="answers by question id",
+            description="answers by question id. Free text is screened before it is stored:"
+            " personal details (names, phone numbers, addresses, ...) become markers such as"
+            " [name] or [phone], and the original is never kept. Inspectors see a free-text"
+            " answer only after a reviewer has read it (and may redact more or withhold it),"
+            " and never on a respondent's request: no endpoint gives an answer back.",
         ),
         "language": _of(OpenAPIType.STRING, "the language answered in (multilingual only)"),
     },
