@@ -277,7 +277,7 @@ def page_weight(
 ) -> dict[str, int]:
     """What a phone downloads for one questionnaire's form (the bundled have-your-say by
     default): the page in bytes, gzip and brotli, and, fetched after the form is usable, the
-    worker, its outbox script and the manifest (gzip)."""
+    worker, its outbox script and the manifest (gzip), and the review step's screener (gzip)."""
     versions = published.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
     latest = max((q for (i, _), (_, q) in versions.items() if i == qid), key=lambda q: q.version)
     definition = Registry([latest]).definition_json(qid, latest.version)
@@ -286,11 +286,14 @@ def page_weight(
     body = shell.page("form", latest.title, qid, definition, latest.languages)
     after = [(STATIC_DIR / "sw.js").read_bytes(), (STATIC_DIR / "outbox.js").read_bytes()]
     after.append(manifest(qid, latest.title))
+    # The review step's screener, fetched once the respondent starts (and kept by the worker).
+    review = [(STATIC_DIR / "screening.js").read_bytes(), screening_rules.for_browser()]
     return {
         "page": len(body),
         "page_gzip": len(gzip.compress(body, 9)),
         "page_brotli": len(brotli.compress(body, quality=11, mode=brotli.MODE_TEXT)),
         "worker_gzip": sum(len(gzip.compress(b, 9)) for b in after),
+        "screener_gzip": sum(len(gzip.compress(b, 9)) for b in review),
     }
 
 
