@@ -6,6 +6,9 @@
 (() => {
   const DATA = JSON.parse(document.getElementById("data").textContent);
   const def = DATA.def; // the questionnaire; null on a help page (state missing/closed/offline)
+  // An author's draft (survey-service preview, or the portal): marked on every screen, and it
+  // keeps nothing on the phone and sends nothing (no outbox, no worker).
+  const PREVIEW = DATA.preview || null;
   const EXIT_URL = "https://www.bbc.co.uk/weather";
   const PREFER_NOT = "prefer_not";
   const TEXT_LIMITS = { short_text: 500, long_text: 5000 }; // as the server counts them
@@ -82,6 +85,7 @@
     $("exit").textContent = t("exit");
     $("support-h").textContent = t("support_heading");
     $("lang-label").textContent = t("language");
+    if (PREVIEW) previewBanner();
     showSupport();
   }
 
@@ -129,7 +133,7 @@
   // ---- the outbox: IndexedDB through outbox.js, or memory where the browser has none ----
   const store = self.surveyOutbox;
   const memory = new Map(); // only where IndexedDB is missing or refuses: lost with the page
-  const opened = store.open();
+  const opened = PREVIEW ? Promise.resolve(null) : store.open();
   let db = null;
 
   async function queue(item) {
@@ -488,7 +492,8 @@
     root.append(...view.filter(Boolean));
     if (screen === "review") showNotices(false);
     else if (screen !== "intro" && def) loadScreener(); // well before the review needs it
-    document.title = (errors.length ? t("error_prefix") : "") + title();
+    const named = PREVIEW ? t("preview_title", { title: title() }) : title();
+    document.title = (errors.length ? t("error_prefix") : "") + named;
     if (focus !== undefined) window.scrollTo(0, 0); // not on the first screen: it forces a layout
     // "Change my answer" lands in the answer's own field, which reads out what was found.
     const field = changing && !errors.length && $("q-" + changing);
@@ -832,6 +837,7 @@
       errors = [{ id: null, key: "nothing_to_send" }];
       return render(true);
     }
+    if (PREVIEW) return previewEnd();
     sending = true;
     const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: given };
     if (lang) item.language = lang;
@@ -848,7 +854,33 @@
     sync();
   }
 
+  // ---- a preview: marked on every screen; its Send ends the preview and sends nothing ----
+  function previewBanner() {
+    let banner = $("preview");
+    if (!banner) {
+      banner = h("p", { class: "preview-banner", id: "preview" });
+      $("main").prepend(banner); // first in the main landmark, above every screen
+    }
+    banner.textContent = t("preview_banner");
+    if (PREVIEW.back) banner.append(" ", h("a", { href: PREVIEW.back, text: t("preview_back") }));
+  }
+
+  function previewEnd() {
+    answers = {}; // as after a real send: nothing of the draft stays
+    backToReview = false;
+    last = { id: null, fate: "preview" };
+    go("done");
+    sentDepth = depth;
+  }
+
   function doneScreen() {
+    if (last && last.fate === "preview") {
+      return [
+        h("h1", { tabindex: "-1", text: t("preview_end_heading") }),
+        h("p", { text: t("preview_end_text") }),
+        button(t("to_start"), () => go("intro"), "button secondary"),
+      ];
+    }
     if (last && last.fate === "refused") {
       return [
         h("h1", { tabindex: "-1", text: t("refused_heading") }),
@@ -924,7 +956,7 @@
     errors = [];
     screen = "intro";
     $("screen").textContent = "";
-    handOver();
+    if (!PREVIEW) handOver();
     leave();
   }
 
@@ -1016,7 +1048,7 @@
     render();
     if (!def) return;
     performance.mark("form-usable"); // Start is on screen and works: what make bench times
-    window.addEventListener("load", keepOffline);
+    if (!PREVIEW) window.addEventListener("load", keepOffline); // a draft is never kept
   }
 
   function keepOffline() {
@@ -1035,5 +1067,5 @@
   }
 
   start();
-  sync().then(() => waiting && askWorker());
+  if (!PREVIEW) sync().then(() => waiting && askWorker());
 })();
