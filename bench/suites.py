@@ -332,6 +332,14 @@ def app_shell_weight(ctx: Context) -> list[Row]:
                 verdict(total <= 25 * 1024),
             )
         )
+    rows.append(
+        Row(
+            "review step's screener (screening.js + patterns), fetched once the form has started",
+            f"{w['screener_gzip'] / 1024:.1f} KiB gzip",
+            "not in the first load",
+            "info",
+        )
+    )
     return rows
 
 

@@ -6,6 +6,9 @@
 (() => {
   const DATA = JSON.parse(document.getElementById("data").textContent);
   const def = DATA.def; // the questionnaire; null on a help page (state missing/closed/offline)
+  // An author's draft (survey-service preview, or the portal): marked on every screen, and it
+  // keeps nothing on the phone and sends nothing (no outbox, no worker).
+  const PREVIEW = DATA.preview || null;
   const EXIT_URL = "https://www.bbc.co.uk/weather";
   const PREFER_NOT = "prefer_not";
   const TEXT_LIMITS = { short_text: 500, long_text: 5000 }; // as the server counts them
@@ -17,8 +20,8 @@
   let answers = {}; // the draft: memory only, never written anywhere (rule 10)
   let screen = DATA.state === "form" ? "intro" : DATA.state; // intro, a section, review, done
   let errors = []; // [{id, key, vars}] for the error summary; id null for the whole form
-  let warnPersonal = false;
   let backToReview = false; // "Change" on the review screen returns there after one section
+  let changing = null; // the question "Change my answer" came for: its field gets focus
   let sending = false; // a second tap on Send while the first is queued does nothing
   let last = null; // the response just sent: {id, fate: "waiting" | "sent" | "refused"}
 
@@ -82,6 +85,7 @@
     $("exit").textContent = t("exit");
     $("support-h").textContent = t("support_heading");
     $("lang-label").textContent = t("language");
+    if (PREVIEW) previewBanner();
     showSupport();
   }
 
@@ -129,7 +133,7 @@
   // ---- the outbox: IndexedDB through outbox.js, or memory where the browser has none ----
   const store = self.surveyOutbox;
   const memory = new Map(); // only where IndexedDB is missing or refuses: lost with the page
-  const opened = store.open();
+  const opened = PREVIEW ? Promise.resolve(null) : store.open();
   let db = null;
 
   async function queue(item) {
@@ -297,19 +301,140 @@
     def.sections.map((s, i) => i).filter((i) => def.sections[i].questions.some(visible));
   const isEmpty = (v) => v == null || v === "" || (Array.isArray(v) && !v.length);
 
-  // ---- free text that looks like personal details (the server removes them anyway) ----
-  const PERSONAL = [
-    /[^\s@]+@[^\s@]+\.[a-z]{2,}/i,
-    /(\+44|\b0)[\d\s-]{9,13}\d/,
-    /\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b/i,
-  ];
-  function personalQuestions() {
-    return Object.values(byId).filter(
-      (q) =>
-        (q.type === "short_text" || q.type === "long_text") &&
-        visible(q) &&
-        PERSONAL.some((re) => re.test(answers[q.id] || "")),
-    );
+  // ---- rule 5 before sending: what the server will take out of free text, told in advance ----
+  // static/screening.js runs the server's own patterns (the server stays the authority: it also
+  // has libphonenumber and lists of names, so where this side may miss something it says "may").
+  // It is fetched when the respondent starts, never before the form is usable (on slow 3G the
+  // first load has no bytes to spare), and the worker keeps it, so the review works offline.
+  const SCREENING_SCRIPT = "/app/screening.js";
+  let screener = null; // the loaded screener
+  let screening = null; // the load in progress
+  let unchecked = false; // it could not load (offline before the worker kept it): every text "may"
+  let shownNotices = 0; // notices on the review screen now
+
+  function loadScreener() {
+    if (!screener && !screening) {
+      screening = script(SCREENING_SCRIPT)
+        .then(() => self.SurveyScreening.load())
+        .then(
+          (loaded) => {
+            screener = loaded;
+            unchecked = false;
+          },
+          () => {
+            unchecked = true; // tried again at the next review
+          },
+        )
+        .then(() => {
+          screening = null;
+          if (screen === "review") showNotices(true);
+        });
+    }
+    return screening || Promise.resolve();
+  }
+
+  function script(src) {
+    if (self.SurveyScreening) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const el = document.createElement("script");
+      el.src = src;
+      el.onload = resolve;
+      el.onerror = () => {
+        el.remove();
+        reject(new Error(src));
+      };
+      document.head.append(el);
+    });
+  }
+
+  // The free-text answers that will not be stored word for word, or may not be: each with the
+  // text as it will be sent, the kinds of detail found, and whether the server may take more.
+  // null while the screener is still loading.
+  function notices() {
+    if (!screener && !unchecked) return null;
+    const phones = def.support.map((s) => s.phone).filter(Boolean);
+    const found = [];
+    for (const index of shownSections()) {
+      for (const q of def.sections[index].questions) {
+        if (!TEXT_LIMITS[q.type] || !visible(q) || isEmpty(answers[q.id])) continue;
+        const text = String(answers[q.id]).normalize("NFC").trim(); // as the server screens it
+        if (!text) continue;
+        const result = screener ? screener.check(text, phones) : { text, kinds: [], maybe: true };
+        if (result.kinds.length || result.maybe) found.push({ q, index, ...result });
+      }
+    }
+    return found;
+  }
+
+  function kindList(kinds) {
+    const names = kinds.map((k) => t("kind_" + k));
+    try {
+      return new Intl.ListFormat(lang || "en", { type: "conjunction" }).format(names);
+    } catch {
+      return names.join(", "); // an engine without ListFormat
+    }
+  }
+
+  // What was found, in words: "We found a person's name and a school in this answer."
+  const foundText = (n) => (n.kinds.length ? t("notice_found", { kinds: kindList(n.kinds) }) : t("notice_maybe"));
+
+  // The text as it will be sent, each marker the server puts in shown as a mark.
+  function marked(text) {
+    const out = [];
+    let last = 0;
+    for (const m of text.matchAll(/\[([a-z_]+)\]/g)) {
+      if (!screener.kinds.includes(m[1])) continue;
+      out.push(text.slice(last, m.index), h("mark", { text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    out.push(text.slice(last));
+    return out;
+  }
+
+  function noticeFor(n) {
+    const heading = "notice-" + n.q.id;
+    const lines = [h("p", { text: foundText(n) })];
+    if (n.kinds.length) {
+      lines.push(
+        h("p", { text: t(n.maybe ? "notice_sent_as_maybe" : "notice_sent_as") }),
+        h("p", { class: "as-sent", dir: "auto" }, marked(n.text)),
+      );
+    }
+    const change = h("button", {
+      type: "button",
+      class: "button secondary",
+      "aria-describedby": heading,
+      text: t("change_answer"),
+      onclick: () => {
+        backToReview = true;
+        go(n.index, n.q.id);
+      },
+    });
+    return h("div", { class: "notice", "data-q": n.q.id }, h("h3", { id: heading, text: qText(n.q, "text") }), lines, change);
+  }
+
+  // Fills the review's notices and names the Send button after them. `late`: the screener
+  // arrived after the screen was drawn, so the live region says there is something new.
+  function showNotices(late) {
+    const box = $("notices");
+    if (!box) return;
+    const list = notices();
+    shownNotices = list ? list.length : 0;
+    box.textContent = "";
+    if (shownNotices) {
+      box.append(
+        h(
+          "div",
+          { class: "notice-panel", id: "notice-panel", tabindex: "-1", "aria-labelledby": "notice-h" },
+          h("h2", { id: "notice-h", text: t("notice_heading") }),
+          h("p", { text: t("notice_text") }),
+          list.map(noticeFor),
+        ),
+      );
+      if (late) announce(t("notice_announce"));
+    }
+    $("nothing-sent").textContent = t(shownNotices ? "nothing_sent_shown" : "nothing_sent");
+    $("send").textContent = t(shownNotices ? "send_as_shown" : "send");
   }
 
   // ---- history: every screen is a step, so the phone's Back goes to the previous one ----
@@ -318,8 +443,9 @@
   let sentDepth = -1; // entries below this hold a draft that has been sent
   let leaving = false;
 
-  function go(next) {
+  function go(next, field) {
     screen = next;
+    changing = field || null;
     errors = [];
     depth += 1;
     trail.length = depth;
@@ -339,7 +465,7 @@
     if (leaving || !def || !state || !state.survey) return;
     depth = state.depth;
     errors = [];
-    warnPersonal = false;
+    changing = null;
     screen = depth < sentDepth && state.screen !== "done" ? "intro" : reachable(state.screen);
     render(true);
   });
@@ -364,9 +490,14 @@
     else if (typeof screen === "number") view = sectionScreen(screen);
     else view = helpScreen(screen);
     root.append(...view.filter(Boolean));
-    document.title = (errors.length ? t("error_prefix") : "") + title();
+    if (screen === "review") showNotices(false);
+    else if (screen !== "intro" && def) loadScreener(); // well before the review needs it
+    const named = PREVIEW ? t("preview_title", { title: title() }) : title();
+    document.title = (errors.length ? t("error_prefix") : "") + named;
     if (focus !== undefined) window.scrollTo(0, 0); // not on the first screen: it forces a layout
-    if (focus) (root.querySelector(".error-summary") || root.querySelector("h1")).focus();
+    // "Change my answer" lands in the answer's own field, which reads out what was found.
+    const field = changing && !errors.length && $("q-" + changing);
+    if (focus) (root.querySelector(".error-summary") || field || root.querySelector("h1")).focus();
   }
 
   const button = (text, onclick, cls) =>
@@ -524,8 +655,11 @@
     const error = errors.find((e) => e.id === q.id);
     const hintId = "q-" + q.id + "-hint";
     const errorId = "q-" + q.id + "-error";
-    const described = [q.hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || null;
+    const found = q.id === changing ? (notices() || []).find((n) => n.q.id === q.id) : null;
+    const foundId = "q-" + q.id + "-found";
+    const described = [q.hint ? hintId : null, found ? foundId : null, error ? errorId : null].filter(Boolean).join(" ") || null;
     const hint = q.hint ? h("p", { class: "hint", id: hintId, text: qText(q, "hint") }) : null;
+    const note = found ? h("p", { class: "found-note", id: foundId, text: foundText(found) }) : null;
     const errorLine = error
       ? h("p", { class: "error-message", id: errorId }, h("span", { class: "visually-hidden", text: t("error_prefix") }), errorText(error))
       : null;
@@ -546,7 +680,7 @@
     else if (q.type === "number") field = h("input", { ...common, type: "text", inputmode: "numeric", class: "number" });
     else field = h("input", { ...common, type: "text" });
     field.value = answers[q.id] == null ? "" : answers[q.id];
-    return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: qText(q, "text") }), hint, errorLine, field);
+    return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: qText(q, "text") }), hint, note, errorLine, field);
   }
 
   function choiceQuestion(q, cls, described, hint, errorLine) {
@@ -626,43 +760,21 @@
 
   function reviewScreen() {
     backToReview = false;
-    const flagged = warnPersonal ? personalQuestions() : [];
-    const parts = [stepLine("review"), errorSummary(), h("h1", { tabindex: "-1", text: t("check_answers") })];
-    parts.push(h("p", { text: t("nothing_sent") }));
-    for (const index of shownSections()) parts.push(reviewSection(index));
-    if (flagged.length) {
-      parts.push(
-        h(
-          "div",
-          { class: "warning", role: "alert", tabindex: "-1", id: "personal" },
-          h("h2", { text: t("personal_heading") }),
-          h("p", { text: t("personal_text") }),
-          h(
-            "div",
-            { class: "actions" },
-            button(
-              t("change_answer"),
-              () => {
-                backToReview = true;
-                go(def.sections.findIndex((s) => s.questions.includes(flagged[0])));
-              },
-              "button secondary",
-            ),
-            button(t("send_anyway"), send),
-          ),
-        ),
-      );
-    } else {
-      parts.push(
-        h(
-          "div",
-          { class: "actions" },
-          button(t("send"), trySend),
-          button(t("back"), () => back(previous(Infinity)), "button secondary"),
-        ),
-      );
-    }
-    return parts;
+    loadScreener(); // again, if it could not load before
+    return [
+      stepLine("review"),
+      errorSummary(),
+      h("h1", { tabindex: "-1", text: t("check_answers") }),
+      h("div", { id: "notices" }), // filled by showNotices once the screen is in the page
+      h("p", { id: "nothing-sent" }),
+      ...shownSections().map(reviewSection),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "button", id: "send", onclick: trySend }),
+        button(t("back"), () => back(previous(Infinity)), "button secondary"),
+      ),
+    ];
   }
 
   function reviewSection(index) {
@@ -696,13 +808,12 @@
     );
   }
 
-  function trySend() {
-    if (personalQuestions().length) {
-      warnPersonal = true;
-      render(false);
-      $("personal").focus();
-      return;
-    }
+  // Send only what the respondent has seen: if the screener arrives after the tap and finds
+  // something, the notices come first.
+  async function trySend() {
+    const seen = shownNotices;
+    if (screening) await screening;
+    if (shownNotices && shownNotices !== seen) return $("notice-panel").focus();
     send();
   }
 
@@ -724,14 +835,14 @@
     if (!Object.keys(given).length) {
       // The server keeps no empty response: say so here rather than queue one it will refuse.
       errors = [{ id: null, key: "nothing_to_send" }];
-      warnPersonal = false;
       return render(true);
     }
+    if (PREVIEW) return previewEnd();
     sending = true;
     const item = { id: uuid(), questionnaire: def.id, version: def.version, answers: given };
     if (lang) item.language = lang;
     answers = {}; // the draft is gone as soon as the answer is in the outbox
-    warnPersonal = backToReview = false;
+    backToReview = false;
     await queue(item);
     last = { id: item.id, fate: "waiting" };
     go("done");
@@ -743,7 +854,33 @@
     sync();
   }
 
+  // ---- a preview: marked on every screen; its Send ends the preview and sends nothing ----
+  function previewBanner() {
+    let banner = $("preview");
+    if (!banner) {
+      banner = h("p", { class: "preview-banner", id: "preview" });
+      $("main").prepend(banner); // first in the main landmark, above every screen
+    }
+    banner.textContent = t("preview_banner");
+    if (PREVIEW.back) banner.append(" ", h("a", { href: PREVIEW.back, text: t("preview_back") }));
+  }
+
+  function previewEnd() {
+    answers = {}; // as after a real send: nothing of the draft stays
+    backToReview = false;
+    last = { id: null, fate: "preview" };
+    go("done");
+    sentDepth = depth;
+  }
+
   function doneScreen() {
+    if (last && last.fate === "preview") {
+      return [
+        h("h1", { tabindex: "-1", text: t("preview_end_heading") }),
+        h("p", { text: t("preview_end_text") }),
+        button(t("to_start"), () => go("intro"), "button secondary"),
+      ];
+    }
     if (last && last.fate === "refused") {
       return [
         h("h1", { tabindex: "-1", text: t("refused_heading") }),
@@ -815,10 +952,11 @@
     leaving = true;
     answers = {};
     backToReview = false;
+    changing = null;
     errors = [];
     screen = "intro";
     $("screen").textContent = "";
-    handOver();
+    if (!PREVIEW) handOver();
     leave();
   }
 
@@ -910,7 +1048,7 @@
     render();
     if (!def) return;
     performance.mark("form-usable"); // Start is on screen and works: what make bench times
-    window.addEventListener("load", keepOffline);
+    if (!PREVIEW) window.addEventListener("load", keepOffline); // a draft is never kept
   }
 
   function keepOffline() {
@@ -929,5 +1067,5 @@
   }
 
   start();
-  sync().then(() => waiting && askWorker());
+  if (!PREVIEW) sync().then(() => waiting && askWorker());
 })();

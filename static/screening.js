@@ -3,9 +3,10 @@
 // answer holds what kind of detail and show the text as it will be sent.
 //
 // The server stays the authority: it also has Google's libphonenumber and lists of first names,
-// so it may replace more. Where this file finds nothing but the text holds something the server
-// might take (a long number, a capitalised word, a lower-case word after "with" or "and"), the
-// answer says `maybe`, so the form is never quieter than "something may be identifying".
+// so it may replace more. Where what is left after this file's replacements still holds
+// something the server might take (a long number, a capitalised word, a lower-case word after
+// "with" or "and" or after a name found), the answer says `maybe`, so the form never shows a
+// text "as it will be sent" without saying that more may go.
 //
 //   const screener = await SurveyScreening.load();
 //   screener.check("text me on 07700 900123", ["0800 1111"])
@@ -155,9 +156,7 @@
       const left = asciiDigits(screened).replace(/\+?[0-9][0-9 ()-]*[0-9]/g, (number) =>
         keep.has(national(digitsOf(number))) ? "" : number,
       );
-      const maybe =
-        failed.length > 0 ||
-        (found.length === 0 && hints.some((h) => ((h.re.lastIndex = 0), h.re.test(left))));
+      const maybe = failed.length > 0 || hints.some((h) => ((h.re.lastIndex = 0), h.re.test(left)));
       return { text: screened, kinds: found, maybe };
     }
 

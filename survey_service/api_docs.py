@@ -96,7 +96,11 @@ FIELDS: dict[str, dict[str, str]] = {
         ' (multiple_choice), a whole number (scale, number: not 3.0, "3" or true), or text'
         " (short_text, long_text). null, blank text and an empty list mean not answered. A key"
         " that is not a question of this version, or a value that does not fit its question,"
-        " is refused, naming answers.<question id>.",
+        " is refused, naming answers.<question id>. Free text is screened before it is"
+        " stored: personal details (names, phone numbers, addresses, ...) become markers such"
+        " as [name] or [phone], and the original is never kept. Inspectors see a free-text"
+        " answer only after a reviewer has read it (and may redact more or withhold it), and"
+        " no endpoint ever gives an answer back.",
         "language": "the language answered in, one of the version's languages; only for a"
         " questionnaire offered in more than one",
     },

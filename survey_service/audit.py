@@ -20,6 +20,11 @@ ACTIONS = {
     "token issued": "an API token was made for scripts",
     "token revoked": "an API token was ended",
     "password changed": "an inspector's password was changed on the server",
+    "reviewer role given": "an inspector may now read and review free text",
+    "reviewer role taken": "an inspector may no longer review free text",
+    "text reviewed": "a reviewer approved (with how many words redacted) or withheld a free-text"
+    " answer; the text itself is never written here",
+    "quote changed": "a reviewer marked an approved answer quotable, or no longer",
     "batch released": "new responses were released as a batch",
     "export": "a batch was downloaded",
     "summary": "a summary of released batches was viewed",

@@ -199,6 +199,12 @@ async def set_disabled(store: Store, name: str, disabled: bool, actor: str) -> b
     return await store.set_inspector_disabled(name, disabled, audit(actor, action, name))
 
 
+async def set_reviewer(store: Store, name: str, reviewer: bool, actor: str) -> bool:
+    """Give or take the reviewer role: reading released free text and deciding on it."""
+    action = "reviewer role given" if reviewer else "reviewer role taken"
+    return await store.set_reviewer(name, reviewer, audit(actor, action, name))
+
+
 # -- guards ------------------------------------------------------------------------------------
 
 

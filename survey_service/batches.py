@@ -7,8 +7,9 @@ import datetime as dt
 
 import msgspec
 
+from survey_service.export import Layout
 from survey_service.questionnaires import Questionnaire, decode_canonical
-from survey_service.release import service
+from survey_service.release import review, service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch
@@ -22,6 +23,10 @@ class Overview(msgspec.Struct):
     waiting: service.Waiting
     released: int
     batches: list[Batch]
+    # Free-text answers in released batches that no reviewer has read yet (rule 5): their
+    # cells are empty in every file until then. Per batch, and in all.
+    texts_waiting: int = 0
+    texts_waiting_by_batch: dict[int, int] = {}
 
 
 async def versions_of(store: Store) -> dict[str, list[Questionnaire]]:
@@ -39,6 +44,7 @@ async def overview(store: Store, options: ReleaseOptions, today: dt.date) -> lis
     for qid, versions in sorted((await versions_of(store)).items()):
         batches = await store.list_batches(qid)
         latest = versions[-1]
+        texts = await review.waiting(store, Layout(versions))
         out.append(
             Overview(
                 id=qid,
@@ -48,6 +54,8 @@ async def overview(store: Store, options: ReleaseOptions, today: dt.date) -> lis
                 waiting=await service.waiting(store, qid, options, today),
                 released=sum(b.count for b in batches),
                 batches=batches,
+                texts_waiting=sum(texts.values()),
+                texts_waiting_by_batch=texts,
             )
         )
     return out

@@ -28,6 +28,7 @@ COMMANDS = (
     "doctor",
     "import-xlsform",
     "export-xlsform",
+    "preview",
 )
 
 
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     retire.set_defaults(func=_retire)
     cli_inspect.add_parsers(sub)
     cli_xlsform.add_parsers(sub)
+
+    show = sub.add_parser(
+        "preview", help="show a draft (.toml or .xlsx) in the real form app; stores nothing"
+    )
+    show.add_argument("file", type=Path, help="the draft: a questionnaire file or an XLSForm")
+    show.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default 8001)")
+    show.set_defaults(func=_preview)
 
     save = sub.add_parser("backup", help="copy the database consistently, even while serving")
     save.add_argument("path", type=Path, help="new file to write the copy to")
@@ -253,6 +261,42 @@ def preflight(conf: settings.Settings) -> None:
             await store.close()
 
     asyncio.run(run())
+
+
+def _preview(args: argparse.Namespace, conf: settings.Settings) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from survey_service import drafts, preview
+
+    # Read once here, so problems show before anything listens; the server reads it again
+    # whenever the file changes.
+    try:
+        q = drafts.read(args.file.name, args.file.read_bytes())
+    except OSError as exc:
+        print(f"error: {args.file}: cannot be read: {exc.strerror}", file=sys.stderr)
+        return 1
+    except drafts.DraftRefused as exc:
+        for problem in exc.problems:
+            print(f"error: {args.file}: {problem}", file=sys.stderr)
+        return 1
+    os.environ[preview.FILE_VARIABLE] = str(args.file.resolve())
+    print(
+        f"preview of {q.id} version {q.version} at http://127.0.0.1:{args.port}/ : nothing is"
+        " stored. Edit and save the file, then reload the page. Ctrl+C stops it.",
+        file=sys.stderr,
+    )
+    Granian(
+        "survey_service.preview:app_from_env",
+        factory=True,
+        address="127.0.0.1",  # a draft is for its author: never on the network
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        log_access=False,
+        log_level=conf.log_level,  # type: ignore[arg-type]
+    ).serve()
+    return 0
 
 
 def _serve(args: argparse.Namespace, conf: settings.Settings) -> int:

@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 def add_parsers(sub: Any) -> None:
     inspectors = sub.add_parser(
-        "inspectors", help="inspector accounts: add, list, disable, password, token, revoke"
+        "inspectors",
+        help="inspector accounts: add, list, disable, reviewer, password, token, revoke",
     )
     isub = inspectors.add_subparsers(required=True, metavar="ACTION")
     add = isub.add_parser("add", help="add an account (password from a prompt or SURVEY_PASSWORD)")
@@ -39,6 +40,12 @@ def add_parsers(sub: Any) -> None:
     disable.add_argument("name")
     disable.add_argument("--undo", action="store_true", help="switch the account back on")
     disable.set_defaults(func=_disable)
+    reviewer = isub.add_parser(
+        "reviewer", help="let an account review free text before it reaches any file"
+    )
+    reviewer.add_argument("name")
+    reviewer.add_argument("--undo", action="store_true", help="take the reviewer role away")
+    reviewer.set_defaults(func=_reviewer)
     password = isub.add_parser(
         "password", help="set a new password (prompt or SURVEY_PASSWORD); ends the sessions"
     )
@@ -117,7 +124,20 @@ def _add(args: argparse.Namespace, conf: Settings) -> int:
 def _list(args: argparse.Namespace, conf: Settings) -> int:
     for account in _with_store(conf, lambda s: s.list_inspectors()):
         state = "disabled" if account.disabled else "active"
-        print(f"{account.name}\t{state}\tsince {account.created}")
+        role = "\treviewer" if account.reviewer else ""
+        print(f"{account.name}\t{state}\tsince {account.created}{role}")
+    return 0
+
+
+def _reviewer(args: argparse.Namespace, conf: Settings) -> int:
+    give = not args.undo
+    if not _with_store(conf, lambda s: auth.set_reviewer(s, args.name, give, CLI_ACTOR)):
+        print(f"error: no account named {args.name}", file=sys.stderr)
+        return 1
+    if give:
+        print(f"{args.name} is a reviewer: they can read released free text in the portal")
+    else:
+        print(f"{args.name} is no longer a reviewer")
     return 0
 
 

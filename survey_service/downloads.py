@@ -14,6 +14,7 @@ import msgspec
 
 from survey_service import export
 from survey_service.export import Format, Layout, Options
+from survey_service.release import review
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected
 from survey_service.store import Store
@@ -67,15 +68,18 @@ def stream(
     layout = release.layout
     numbers = [b.number for b in plan.batches]
     rows = store.iter_released(plan.questionnaire, numbers)
-    protect = release.columns.protector(release.shown)
+    # Free text as reviewers left it, then what the release decided (rules 5 and 7).
+    protect = review.protector(layout, release.columns.protector(release.shown))
     options = Options(codes=plan.codes, protect=protect, on_row=on_row)
     notes = _notes(release, plan)
+    # A CSV file holds one table, the responses: its quotes are in its text columns already.
+    quotes = review.quote_rows(layout, release.texts.quotes_in(numbers))
     if plan.fmt == "csv":
         yield from export.csv_chunks(layout, rows, options)
     elif plan.fmt == "json":
-        yield from export.json_chunks(layout, rows, options, dict(notes))
+        yield from export.json_chunks(layout, rows, options, dict(notes), quotes)
     else:
-        yield from _xlsx(layout, rows, options, notes, tmpdir)
+        yield from _xlsx(layout, rows, options, notes, tmpdir, quotes)
 
 
 def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
@@ -106,7 +110,7 @@ def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
             f"received: the {release.columns.period} each answer arrived; no day, no time, no ids",
         ),
         *[(f"batch {b} received", span) for b, span in _spans(release, numbers).items()],
-        ("free text", "screened for personal details when it arrived"),
+        ("free text", _free_text_note(release, numbers)),
         ("exported", f"{dt.datetime.now(dt.UTC).date().isoformat()} by {plan.actor}"),
     ]
     notes += [
@@ -119,6 +123,20 @@ def _notes(release: Protected, plan: Plan) -> list[tuple[str, str]]:
         if r.batch in numbers
     ]
     return notes
+
+
+def _free_text_note(release: Protected, numbers: set[int]) -> str:
+    waiting = release.texts.count("waiting", numbers)
+    quotes = len(release.texts.quotes_in(numbers))
+    return (
+        "screened for personal details when it arrived, then read by a reviewer before it "
+        "appears: a text shows as the reviewer approved it ([redacted] where they hid words); "
+        f"{waiting} free-text answer{'s' if waiting != 1 else ''} in this file "
+        f"{'wait' if waiting != 1 else 'waits'} for review, and a text that waits or was "
+        "withheld leaves its cell empty, as an unanswered question does. "
+        f"Quotes: {quotes} answer{'s' if quotes != 1 else ''} a reviewer marked quotable "
+        "(the quotes sheet, or the quotes list in JSON)."
+    )
 
 
 def _spans(release: Protected, numbers: set[int]) -> dict[int, str]:
@@ -144,14 +162,19 @@ def _versions(layout: Layout) -> set[int]:
 
 
 def _xlsx(
-    layout: Layout, rows, options: Options, notes: list[tuple[str, str]], tmpdir: Path
+    layout: Layout,
+    rows,
+    options: Options,
+    notes: list[tuple[str, str]],
+    tmpdir: Path,
+    quotes: Sequence[tuple[str, str, str]],
 ) -> Iterator[bytes]:
     tmpdir.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(suffix=".xlsx", dir=tmpdir)
     os.close(handle)
     path = Path(name)
     try:
-        export.write_xlsx(path, layout, rows, options, notes, tmpdir)
+        export.write_xlsx(path, layout, rows, options, notes, tmpdir, quotes)
         with path.open("rb") as f:
             while chunk := f.read(FILE_CHUNK):
                 yield chunk

@@ -21,6 +21,7 @@ from survey_service.cell_plans import (
     Rendered,
     Style,
     csv_text,
+    defuse,
     fill,
     make_plan,
 )
@@ -36,6 +37,7 @@ MEDIA_TYPES = {
     "json": "application/json",
 }
 META_COLUMNS = ("batch", "questionnaire_version", "received")
+Quote = tuple[str, str, str]  # (question id, question text, quote)
 # Multilingual questionnaires only: the language each response was given in. It is a
 # quasi-identifier (a language few people speak singles them out in a small community), so it
 # joins the k-anonymity combination under this key, which no question id can take.
@@ -214,9 +216,14 @@ def csv_chunks(layout: Layout, rows: Iterable[ReleasedRow], options: Options) ->
 
 
 def json_chunks(
-    layout: Layout, rows: Iterable[ReleasedRow], options: Options, notes: Mapping[str, Any]
+    layout: Layout,
+    rows: Iterable[ReleasedRow],
+    options: Options,
+    notes: Mapping[str, Any],
+    quotes: Sequence[Quote] = (),
 ) -> Iterator[bytes]:
-    """{"notes": {...}, "columns": [...], "rows": [{column: value}, ...]}, streamed."""
+    """{"notes": {...}, "columns": [...], "rows": [{column: value}, ...], "quotes": [...]},
+    streamed; each quote {"question", "question_text", "text"} alone, never beside its row."""
     encode = msgspec.json.encode
     head = b'{"notes":' + encode(notes) + b',"columns":' + encode(layout.names) + b',"rows":['
     parts: list[bytes] = [head]
@@ -228,7 +235,8 @@ def json_chunks(
         if count % CHUNK_ROWS == 0:
             yield b"".join(parts)
             parts = []
-    parts.append(b"]}")
+    listed = [{"question": q, "question_text": text, "text": quote} for q, text, quote in quotes]
+    parts.append(b'],"quotes":' + encode(listed) + b"}")
     yield b"".join(parts)
 
 
@@ -239,8 +247,10 @@ def write_xlsx(
     options: Options,
     notes: Sequence[tuple[str, str]],
     tmpdir: Path | None = None,
+    quotes: Sequence[Quote] = (),
 ) -> int:
-    """A workbook with responses, codebook and notes sheets; constant memory. Returns rows."""
+    """A workbook with responses, codebook, notes and quotes sheets; constant memory. Returns
+    rows."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -284,8 +294,26 @@ def write_xlsx(
     sheet_notes.write_row(0, 0, ["note", "value"], bold)
     for line, (key, value) in enumerate(notes, 1):
         sheet_notes.write_row(line, 0, [key, value])
+    _quotes_sheet(workbook, quotes, bold, wrap)
     workbook.close()
     return count
+
+
+def _quotes_sheet(
+    workbook: xlsxwriter.Workbook, quotes: Sequence[Quote], bold: Any, wrap: Any
+) -> None:
+    """Answers reviewers marked quotable, for the report: question and text only, in the
+    order given (shuffled), so no quote sits beside anything else of its row."""
+    sheet = workbook.add_worksheet("quotes")
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, 1, 40, wrap)
+    sheet.set_column(2, 2, 90, wrap)
+    sheet.write_row(0, 0, ["question", "question text", "quote"], bold)
+    for line, (qid, text, quote) in enumerate(quotes, 1):
+        sheet.write_row(line, 0, [qid, defuse(text), defuse(quote)])
+    if not quotes:
+        sheet.write_row(1, 0, ["", "", "No answer in this file is marked quotable yet."])
 
 
 def codebook(layout: Layout) -> Iterator[list[Cell]]:
@@ -347,7 +375,13 @@ def _codebook_default(layout: Layout) -> Iterator[list[Cell]]:
                 span += f" ({q.min} = {q.min_label}, {q.max} = {q.max_label})"
             yield [qid, q.text, q.type, versions, "", span]
         else:
-            yield [qid, q.text, q.type, versions, "", "free text, screened for personal data"]
+            yield [qid, q.text, q.type, versions, "", _FREE_TEXT]
+
+
+_FREE_TEXT = (
+    "free text, screened for personal data, shown only once a reviewer has read it"
+    " ([redacted] where they hid words; empty while it waits or where it was withheld)"
+)
 
 
 def _version_range(versions: list[int]) -> str:

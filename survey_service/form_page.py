@@ -15,7 +15,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +43,14 @@ def _json_in_html(body: bytes) -> str:
     """JSON that is safe inside <script type="application/json">: no "<" can close the element
     (JSON strings may spell it \\u003c)."""
     return body.decode("utf-8").replace("<", "\\u003c")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the app needs to know of a preview: where "Back" leads (the portal's upload page,
+    or nowhere for `survey-service preview`)."""
+
+    back: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,16 +92,21 @@ class Shell:
         qid: str = "",
         definition: bytes | None = None,
         languages: Iterable[str] = (),
+        preview: Preview | None = None,
     ) -> bytes:
         """The page for a questionnaire (state "form", with its JSON definition and declared
         languages) or a help page (any other state, every catalogue so it opens in the
-        browser's language)."""
+        browser's language). With `preview`, the form is an author's draft: marked as a
+        preview on every screen, and it keeps and sends nothing."""
         wanted = words_for(languages, self.catalogues) if state == "form" else self.catalogues
         words = ",".join(f'"{tag}":{_json_in_html(self.catalogues[tag])}' for tag in wanted)
+        marked = (
+            f',"preview":{_json_in_html(json.dumps(asdict(preview)).encode())}' if preview else ""
+        )
         data = (
             f'{{"state":"{state}","def":'
             + (_json_in_html(definition) if definition is not None else "null")
-            + f',"words":{{{words}}}}}'
+            + f',"words":{{{words}}}{marked}}}'
         )
         manifest = f'<link rel="manifest" href="/q/{qid}/manifest.webmanifest">' if qid else ""
         values = {"TITLE": html.escape(title), "MANIFEST": manifest, "DATA": data, "QID": qid}

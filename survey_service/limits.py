@@ -82,6 +82,12 @@ async def read_body(receive: Receive, limit: int, timeout: float, declared: byte
 # (sign-in, release, sign-out) hold a few short fields. Litestar's default was 10 MB, and 60
 # held sign-in bodies took a worker from 113 MB to 722 MB.
 FORM_BODY_BYTES = 8 * 1024
+# The review form (rule 5) sends a field per word ticked for redaction: a 5,000-character
+# answer holds up to about 2,500 words, "redact=2499&" each, so it gets a larger cap of its own.
+REVIEW_BODY_BYTES = 64 * 1024
+# An inspector's draft uploaded to the portal's preview (an XLSForm workbook of a few hundred
+# rows is 10 to 50 KB; the reader stops at 2,000 rows anyway).
+DRAFT_UPLOAD_BYTES = 1024 * 1024
 # Routes that read their body themselves, within their own limits (the respondent POSTs:
 # read_body above), say so in their `opt`; BodyDeadline leaves them alone.
 READS_OWN_BODY = "reads_own_body"

@@ -18,7 +18,7 @@ from survey_service import audit, auth, batches, charts, guides, inspect_api, qr
 from survey_service.confidentiality import suppression
 from survey_service.inspect_api import NO_STORE
 from survey_service.ratelimit import rate_limited
-from survey_service.release import service, tables
+from survey_service.release import review, service, tables
 from survey_service.settings import Settings
 
 HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/ types
@@ -171,6 +171,7 @@ async def dashboard(request: Request[Any, Any, Any], state: State) -> Response[s
         title="Dashboard",
         questionnaires=await _overview(state),
         min_batch=state.settings.min_batch,
+        reviewer=await review.is_reviewer(state.store, request.state.inspector),
     )
 
 
@@ -416,7 +417,9 @@ def portal_router() -> Router:
 def inspector_routes(settings: Settings) -> list[Router]:
     """Everything on the inspectors' side, for create_app."""
     del settings  # read per request from app.state.settings
-    return [inspect_api.api_router(), portal_router()]
+    from survey_service import portal_review  # its pages render with this module's helpers
+
+    return [inspect_api.api_router(), portal_router(), portal_review.review_router()]
 
 
 def format_stamp(value: str) -> str:

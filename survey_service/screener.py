@@ -18,11 +18,12 @@ import contextlib
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
-from survey_service.confidentiality import screening
+from survey_service.confidentiality import redaction, screening
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ CHUNK_CHARS = 50_000
 WORKER_NICENESS = 10
 
 Item = tuple[str, frozenset[str]]  # a text and the numbers to keep in it
+T = TypeVar("T")
 
 
 class ScreeningUnavailable(Exception):
@@ -45,6 +47,11 @@ class ScreeningUnavailable(Exception):
 def screen_items(items: Sequence[Item]) -> list[str]:
     """What a worker runs: each text screened with its own numbers kept."""
     return [screening.screen(text, keep) for text, keep in items]
+
+
+def read_items(items: Sequence[Item]) -> list[redaction.Reading]:
+    """What a worker runs for the review page: each stored text as words, flagged."""
+    return [redaction.read(text, keep) for text, keep in items]
 
 
 def _start_worker() -> None:
@@ -63,17 +70,27 @@ class Screener:
 
     async def screen_all(self, items: Sequence[Item]) -> list[str]:
         """Each text screened, in order, or ScreeningUnavailable."""
+        return await self._each(screen_items, items)
+
+    async def read_all(self, items: Sequence[Item]) -> list[redaction.Reading]:
+        """Each text as the review page shows it (rule 5's review), or ScreeningUnavailable:
+        the same finders as screening, so the same reasons to keep them off the loop."""
+        return await self._each(read_items, items)
+
+    async def _each(
+        self, work: Callable[[Sequence[Item]], list[T]], items: Sequence[Item]
+    ) -> list[T]:
         if sum(len(text) for text, _ in items) <= INLINE_CHARS:
-            return screen_items(items)
+            return work(items)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.budget
-        out: list[str] = []
+        out: list[T] = []
         for chunk in _chunks(items):
             left = deadline - loop.time()
             if left <= 0:
                 raise ScreeningUnavailable("out of time")
             try:
-                future = loop.run_in_executor(self._executor(), screen_items, chunk)
+                future = loop.run_in_executor(self._executor(), work, chunk)
                 out.extend(await asyncio.wait_for(future, left))
             except TimeoutError:
                 raise ScreeningUnavailable("out of time") from None

@@ -94,6 +94,18 @@ class Asset:
         return Response(body, status_code=status, media_type=self.media_type, headers=headers)
 
 
+def app_assets(static_dir: Path) -> dict[str, Asset]:
+    """What is served under /app/ (the page inlines most of it): the assets by name, the
+    screening patterns, and each catalogue as i18n/<tag>.json."""
+    assets = {
+        name: Asset.of((static_dir / name).read_bytes(), kind) for name, kind in ASSETS.items()
+    }
+    assets[SCREENING_PATTERNS] = Asset.of(screening_rules.for_browser(), "application/json")
+    for tag, body in catalogues(static_dir).items():
+        assets[f"{I18N_DIR}/{tag}.json"] = Asset.of(body, "application/json")
+    return assets
+
+
 def app_version(static_dir: Path) -> str:
     """One hash over every file of the app, catalogues included: any change makes a new
     release for the worker."""
@@ -197,11 +209,8 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     del settings
     folder = static_dir or STATIC_DIR
     version = app_version(folder)
-    assets = {name: Asset.of((folder / name).read_bytes(), kind) for name, kind in ASSETS.items()}
-    assets[SCREENING_PATTERNS] = Asset.of(screening_rules.for_browser(), "application/json")
-    bodies = catalogues(folder)
-    words = {f"{tag}.json": Asset.of(body, "application/json") for tag, body in bodies.items()}
-    pages = Pages(Shell.load(folder, bodies))
+    assets = app_assets(folder)
+    pages = Pages(Shell.load(folder, catalogues(folder)))
     worker = Asset.of(
         (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
         "text/javascript",
@@ -243,7 +252,7 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
 
     @get("/app/i18n/{name:str}", sync_to_thread=False)
     def catalogue(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
-        found = words.get(name)
+        found = assets.get(f"{I18N_DIR}/{name}")
         if found is None:
             return one_error(404, "path", "no catalogue for this language")
         return found.respond(request)
@@ -277,7 +286,7 @@ def page_weight(
 ) -> dict[str, int]:
     """What a phone downloads for one questionnaire's form (the bundled have-your-say by
     default): the page in bytes, gzip and brotli, and, fetched after the form is usable, the
-    worker, its outbox script and the manifest (gzip)."""
+    worker, its outbox script and the manifest (gzip), and the review step's screener (gzip)."""
     versions = published.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
     latest = max((q for (i, _), (_, q) in versions.items() if i == qid), key=lambda q: q.version)
     definition = Registry([latest]).definition_json(qid, latest.version)
@@ -286,11 +295,14 @@ def page_weight(
     body = shell.page("form", latest.title, qid, definition, latest.languages)
     after = [(STATIC_DIR / "sw.js").read_bytes(), (STATIC_DIR / "outbox.js").read_bytes()]
     after.append(manifest(qid, latest.title))
+    # The review step's screener, fetched once the respondent starts (and kept by the worker).
+    review = [(STATIC_DIR / "screening.js").read_bytes(), screening_rules.for_browser()]
     return {
         "page": len(body),
         "page_gzip": len(gzip.compress(body, 9)),
         "page_brotli": len(brotli.compress(body, quality=11, mode=brotli.MODE_TEXT)),
         "worker_gzip": sum(len(gzip.compress(b, 9)) for b in after),
+        "screener_gzip": sum(len(gzip.compress(b, 9)) for b in review),
     }
 
 

@@ -91,17 +91,24 @@ def test_csv_has_a_bom_labels_and_defused_formulas():
     assert next(iter(csv.DictReader(io.StringIO(codes))))["fits"] == "not_sure"
 
 
-def test_xlsx_has_responses_codebook_and_notes(tmp_path):
+def test_xlsx_has_responses_codebook_notes_and_quotes(tmp_path):
     layout = export.Layout([V1, V2])
     rows = [
         row(1, fits="yes", helped=["mentor"], one_word="Café"),
         row(2, fits="no", why_not="=1+1", felt_safe="yes"),
     ]
     path = tmp_path / "out.xlsx"
-    count = export.write_xlsx(path, layout, rows, export.Options(), [("k-anonymity", "k = 5")])
+    quotes = [("why_not", "What is different for you?", "=it was [redacted]")]
+    notes = [("k-anonymity", "k = 5")]
+    count = export.write_xlsx(path, layout, rows, export.Options(), notes, quotes=quotes)
     assert count == 2
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["responses", "codebook", "notes"]
+    assert book.sheetnames == ["responses", "codebook", "notes", "quotes"]
+    # A quote is its question and its words, defused like every text cell.
+    assert [[c.value for c in r] for r in book["quotes"].iter_rows()] == [
+        ["question", "question text", "quote"],
+        ["why_not", "What is different for you?", "'=it was [redacted]"],
+    ]
     sheet = book["responses"]
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(layout.names))}3"

@@ -142,7 +142,7 @@ def test_sign_in_release_download_and_see_the_chart(server, browser, tmp_path):
     saved = tmp_path / "batch.xlsx"
     info.value.save_as(saved)
     book = openpyxl.load_workbook(io.BytesIO(saved.read_bytes()))
-    assert book.sheetnames == ["responses", "codebook", "notes"]
+    assert book.sheetnames == ["responses", "codebook", "notes", "quotes"]
     assert book["responses"].max_row == 13
 
     page.goto(f"{server}/inspect/questionnaires/every-type/summary")

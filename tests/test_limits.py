@@ -361,7 +361,7 @@ async def _credentials(app: Any) -> list[tuple[bytes, bytes]]:
 async def test_no_route_reads_more_than_its_cap_or_waits_past_the_timeout(settings):
     from litestar.routes import HTTPRoute
 
-    from survey_service.limits import FORM_BODY_BYTES
+    from survey_service.limits import DRAFT_UPLOAD_BYTES, FORM_BODY_BYTES, REVIEW_BODY_BYTES
     from tests.test_headers import concrete
 
     conf = msgspec.structs.replace(settings, request_timeout_seconds=0.5)
@@ -369,6 +369,9 @@ async def test_no_route_reads_more_than_its_cap_or_waits_past_the_timeout(settin
     caps = {
         "/api/responses": conf.max_body_bytes,
         "/api/responses/batch": conf.max_batch_body_bytes,
+        # The review form: a field per word ticked for redaction (issue 15).
+        "/inspect/questionnaires/{questionnaire:str}/review": REVIEW_BODY_BYTES,
+        "/inspect/preview": DRAFT_UPLOAD_BYTES,  # an inspector's draft workbook
     }
     async with app.lifespan():
         headers = [(b"content-type", b"application/x-www-form-urlencoded")]

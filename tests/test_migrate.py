@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import msgspec
 import pytest
 from release_support import cut_batch
 
@@ -14,6 +15,7 @@ from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.postgres import PostgresStore
+from survey_service.store.reviews import Review
 from survey_service.store.sqlite import SQLiteStore
 from tests.pgcluster import Cluster
 
@@ -63,6 +65,11 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         await s.note_maintenance("compaction", now)
         batch = await cut_batch(s, "demo", "2026-12-01")
         assert isinstance(batch, Batch) and batch.number == 1
+        # Issue 15: a reviewer, the review queue, one approved text marked as a quote.
+        await s.set_reviewer("ines", True, AUDIT)
+        assert await s.queue_texts("demo", ["q"]) == 10_000
+        (one,) = await s.texts_to_review("demo", 1)
+        await s.save_review("demo", one.handle, Review("approved", "[redacted]", True), AUDIT)
         await s.add_responses(rows[10_000:])  # waiting for the next batch
         await s.close()
 
@@ -84,7 +91,9 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
     for table, count in copied:
         assert f"copied {count} rows of {table}; counts match" in out
     assert "copied 1 rows of batches; counts match" in out
-    assert "copied 2 rows of audit; counts match" in out
+    assert "copied 4 rows of audit; counts match" in out
+    assert "copied 10000 rows of text_reviews; counts match" in out
+    assert "copied 1 rows of text_review_batches; counts match" in out
 
     async def read() -> None:
         s = PostgresStore(empty_url)
@@ -105,7 +114,9 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             await conn.close()
             assert answers == deployment[5].answers
             # Accounts, tokens, throttling, batches and the audit log came across...
-            assert await s.list_inspectors() == [INES]
+            assert await s.list_inspectors() == [msgspec.structs.replace(INES, reviewer=True)]
+            assert [(q.text, q.batch) for q in await s.quotes("demo")] == [("[redacted]", 1)]
+            assert await s.text_counts("demo") == {1: {"waiting": 9_999, "approved": 1}}
             assert await s.get_credential("token-hash", "2026-11-25") == Credential(
                 "ines", "token", "2027-01-01T00:00:00Z"
             )
@@ -120,7 +131,7 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             # ...and new numbers follow the copied ones.
             second = await cut_batch(s, "demo", "2026-12-01")
             assert isinstance(second, Batch) and second.number == 2
-            assert [e.id for e in await s.audit_entries()] == [3, 2, 1]
+            assert [e.id for e in await s.audit_entries()] == [5, 4, 3, 2, 1]
         finally:
             await s.close()
 

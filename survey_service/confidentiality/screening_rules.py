@@ -64,6 +64,7 @@ def for_browser() -> bytes:
     doc.pop("about", None)
     for entry in [*doc["patterns"], *doc.get("app_hints", [])]:
         entry.pop("note", None)
+        entry.pop("suggests", None)  # for the review page only
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -14,7 +14,7 @@ import msgspec
 from survey_service import audit
 from survey_service.export import Layout
 from survey_service.questionnaires import Questionnaire
-from survey_service.release import protect
+from survey_service.release import protect, review
 from survey_service.release.columns import Columns, Key
 from survey_service.release.options import ReleaseOptions as Options
 from survey_service.release.tables import StoredCell, cells_from
@@ -60,6 +60,8 @@ class Protected(msgspec.Struct):
     rows: dict[Key, int]  # how many released rows hold each key
     cells: list[StoredCell]
     revisions: list[Revision]
+    # Free text as reviewers left it (rule 5): what waits, what may be quoted.
+    texts: review.Texts = review.Texts()
 
 
 def about(n: int) -> str:
@@ -151,7 +153,8 @@ async def protected(
         rows[key] = d.rows
     cells = cells_from(await store.release_cells(questionnaire))
     revisions = await store.batch_revisions(questionnaire)
-    return Protected(layout, columns, options.k, shown, rows, cells, revisions)
+    texts = await review.texts(store, layout)
+    return Protected(layout, columns, options.k, shown, rows, cells, revisions, texts)
 
 
 def _why(state: ReleaseBasis) -> str:

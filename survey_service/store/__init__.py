@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import msgspec
 
 from survey_service.store.inspectors import InspectorStore
+from survey_service.store.reviews import ReviewStore
 
 if TYPE_CHECKING:
     from survey_service.settings import Settings
@@ -47,7 +48,7 @@ class StoreUnavailable(RuntimeError):
     """Storage cannot take writes right now (disk full, locked, read-only); retry later."""
 
 
-class Store(InspectorStore, Protocol):
+class Store(InspectorStore, ReviewStore, Protocol):
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -39,6 +39,12 @@ T = TypeVar("T")
 # Advisory lock space for batch releases: (this, hash of the questionnaire id).
 BATCH_LOCK = 0x42617463  # "Batc"
 
+_INSPECTOR = "SELECT name, password_hash, disabled, created, reviewer FROM inspectors"
+# A released row's approved free text, looked up through its id (which stays in here).
+_REVIEWED = (
+    "SELECT json_object_agg(t.question, t.text)::text FROM text_reviews t"
+    " WHERE t.response_id = r.id AND t.state = 'approved'"
+)
 _AUDIT_INSERT = "INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)"
 _CHUNK = 2000
 
@@ -79,16 +85,11 @@ class InspectorPostgresMixin:
         return True
 
     async def get_inspector(self, name: str) -> Inspector | None:
-        rows = await self._fetch(
-            "SELECT name, password_hash, disabled, created FROM inspectors WHERE name = $1", name
-        )
+        rows = await self._fetch(_INSPECTOR + " WHERE name = $1", name)
         return Inspector(*rows[0]) if rows else None
 
     async def list_inspectors(self) -> list[Inspector]:
-        rows = await self._fetch(
-            "SELECT name, password_hash, disabled, created FROM inspectors ORDER BY name"
-        )
-        return [Inspector(*r) for r in rows]
+        return [Inspector(*r) for r in await self._fetch(_INSPECTOR + " ORDER BY name")]
 
     async def set_inspector_disabled(self, name: str, disabled: bool, audit: AuditEntry) -> bool:
         with self._guard("changing an inspector"):
@@ -361,7 +362,7 @@ class InspectorPostgresMixin:
         # on the server (spilling to disk when large) so the order says nothing of arrival.
         order = " ORDER BY random()" if shuffle else ""
         sql = (
-            "SELECT version, received, batch, answers, language FROM responses"
+            f"SELECT version, received, batch, answers, language, ({_REVIEWED}) FROM responses r"
             f" WHERE questionnaire = $1 AND batch = ANY($2::int[]){order}"
         )
         with _LoopThread() as loop, self._guard("reading released rows"):
@@ -370,8 +371,10 @@ class InspectorPostgresMixin:
                 loop.run(conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
                 cursor = loop.run(_cursor(conn, sql, questionnaire, list(batches)))
                 while chunk := loop.run(cursor.fetch(_CHUNK)):
-                    for version, received, batch, answers, language in chunk:
-                        yield ReleasedRow(version, received, batch, bytes(answers), language)
+                    for version, received, batch, answers, language, reviewed in chunk:
+                        yield ReleasedRow(
+                            version, received, batch, bytes(answers), language, reviewed
+                        )
             finally:
                 loop.run(conn.close())
 

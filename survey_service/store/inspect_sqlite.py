@@ -77,16 +77,11 @@ class InspectorSQLMixin:
         return await self.write(run)
 
     async def get_inspector(self, name: str) -> Inspector | None:
-        rows = await self._read(
-            "SELECT name, password_hash, disabled, created FROM inspectors WHERE name = ?", (name,)
-        )
-        return Inspector(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3]) if rows else None
+        rows = await self._read(_INSPECTOR + " WHERE name = ?", (name,))
+        return _inspector(rows[0]) if rows else None
 
     async def list_inspectors(self) -> list[Inspector]:
-        rows = await self._read(
-            "SELECT name, password_hash, disabled, created FROM inspectors ORDER BY name"
-        )
-        return [Inspector(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+        return [_inspector(r) for r in await self._read(_INSPECTOR + " ORDER BY name")]
 
     async def set_inspector_disabled(self, name: str, disabled: bool, audit: AuditEntry) -> bool:
         async def run(conn: aiosqlite.Connection) -> bool:
@@ -363,7 +358,8 @@ class InspectorSQLMixin:
             # and the order carries nothing about arrival (rule 3).
             order = " ORDER BY random()" if shuffle else ""
             cursor = conn.execute(
-                "SELECT version, received, batch, answers, language FROM responses"
+                "SELECT version, received, batch, answers, language,"
+                f" ({_REVIEWED}) FROM responses r"
                 f" WHERE questionnaire = ? AND batch IN ({marks}){order}",
                 (questionnaire, *batches),
             )
@@ -390,6 +386,18 @@ class InspectorSQLMixin:
                 yield from starmap(ReleaseInput, chunk)
         finally:
             conn.close()
+
+
+_INSPECTOR = "SELECT name, password_hash, disabled, created, reviewer FROM inspectors"
+# A released row's approved free text, looked up through its id (which stays in here).
+_REVIEWED = (
+    "SELECT nullif(json_group_object(t.question, t.text), '{}') FROM text_reviews t"
+    " WHERE t.response_id = r.id AND t.state = 'approved'"
+)
+
+
+def _inspector(row: sqlite3.Row) -> Inspector:
+    return Inspector(row[0], row[1], bool(row[2]), row[3], bool(row[4]))
 
 
 _GENERATION = "SELECT generation FROM release_state WHERE questionnaire = ?"

@@ -15,6 +15,7 @@ class Inspector(msgspec.Struct, frozen=True):
     password_hash: str
     disabled: bool
     created: str
+    reviewer: bool = False  # may read released free text and decide on it (rule 5)
 
 
 class Credential(msgspec.Struct, frozen=True):
@@ -61,6 +62,9 @@ class ReleasedRow(msgspec.Struct, array_like=True, frozen=True):
     batch: int
     answers: bytes
     language: str | None = None  # multilingual versions only; a quasi-identifier
+    # The row's free text as reviewers approved it: a JSON object, question -> reviewed text
+    # (None when none is approved). Free text that waits or was withheld is never shown.
+    reviewed: str | None = None
 
 
 class ReleaseInput(msgspec.Struct, array_like=True, frozen=True):

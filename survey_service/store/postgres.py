@@ -12,6 +12,7 @@ import asyncpg
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.group_commit import GroupCommitter
 from survey_service.store.inspect_postgres import InspectorPostgresMixin
+from survey_service.store.review_postgres import ReviewPostgresMixin
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def _unavailable(what: str) -> Iterator[None]:
         raise StoreUnavailable(type(exc).__name__) from exc
 
 
-class PostgresStore(InspectorPostgresMixin):
+class PostgresStore(InspectorPostgresMixin, ReviewPostgresMixin):
     def __init__(self, url: str, pool_size: int = 10):
         self.url, self.pool_size = url, pool_size
         self._pool: asyncpg.Pool | None = None
@@ -178,6 +179,8 @@ class PostgresStore(InspectorPostgresMixin):
             # Dead rows stay readable in the table's pages until vacuumed; VACUUM (not FULL,
             # which would lock out ingest on every instance) frees them for reuse now.
             await pool.execute("VACUUM responses", timeout=VACUUM_TIMEOUT)
+            # Their reviewed texts went with them (ON DELETE CASCADE): free those pages too.
+            await pool.execute("VACUUM text_reviews", timeout=VACUUM_TIMEOUT)
         return int(status.split()[-1])
 
     async def flush_log(self, patience: float = 60.0) -> bool:

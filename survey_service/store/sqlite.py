@@ -20,6 +20,7 @@ from survey_service import file_modes
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.group_commit import GroupCommitter, OnThread
 from survey_service.store.inspect_sqlite import InspectorSQLMixin
+from survey_service.store.review_sqlite import ReviewSQLMixin
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ T = TypeVar("T")
 WriteFn = Callable[[aiosqlite.Connection], Awaitable[T]]
 
 
-class SQLiteStore(InspectorSQLMixin):
+class SQLiteStore(InspectorSQLMixin, ReviewSQLMixin):
     def __init__(self, path: str | Path, busy_timeout_ms: int = 5000):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms

@@ -32,6 +32,8 @@ TABLES = (
     "batch_revisions",
     "scheduled_releases",
     "maintenance",
+    "text_review_batches",
+    "text_reviews",
 )
 
 _CHUNK = 5000  # rows read from SQLite and sent with COPY at a time

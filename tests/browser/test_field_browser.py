@@ -243,10 +243,8 @@ def test_get_help_is_in_the_first_viewport_of_every_screen(
     button(page, "Next").click()
     page.get_by_label("One word for how you feel today").fill("me@example.com")
     button(page, "Next").click()
-    check_help(page, "review")
-    button(page, "Send my answers").click()
-    check_help(page, "personal-warning")
-    button(page, "Send anyway").click()
+    check_help(page, "review-with-personal-details-notice")
+    button(page, "Send as shown").click()
     expect(status(page)).to_have_text("All sent")
     check_help(page, "done")
 
