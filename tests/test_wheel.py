@@ -154,6 +154,14 @@ def test_the_installed_wheel_serves_the_app_files_and_worker(served: str) -> Non
     assert re.fullmatch(re.escape(source).replace("__VERSION__", "[0-9a-f]{12}"), worker.text)
 
 
+def test_the_installed_wheel_serves_the_portal_sign_in(served: str) -> None:
+    # The portal's templates and stylesheet live inside the package already; this keeps it so.
+    page = httpx.get(f"{served}/inspect/login")
+    assert page.status_code == 200 and "<form" in page.text
+    css = httpx.get(f"{served}/inspect/static/portal.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
 def test_the_installed_wheel_renders_the_guides(installed: Path, tmp_path: Path) -> None:
     # The portal's help pages read docs/ through the same resolver as static/.
     done = subprocess.run(
