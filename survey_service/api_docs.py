@@ -7,7 +7,7 @@ and the limits in force under the app's settings. All the prose is here, in one 
 
 The form app's routes (/q/..., /app/...) are left out on purpose: they serve a web page, its
 script and its service worker to a browser, and that page, not a JSON contract, is what
-they promise. The inspectors' API needs a sign-in and is described in the README.
+they promise. The inspectors' API needs a sign-in and is described in docs/api.md.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "Definition": {
         "": "A published version exactly as its file defines it (the questionnaire format is"
-        " in the README), and whether it is retired.",
+        " in docs/questionnaire-format.md), and whether it is retired.",
         "retired": "a retired version is still served, for phones holding answers to it,"
         " but takes no new answers",
     },

@@ -15,22 +15,6 @@ from survey_service import cli_inspect, cli_xlsform, registry, retention, settin
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
-COMMANDS = (
-    "serve",
-    "check",
-    "retire",
-    "purge",
-    "inspectors",
-    "export",
-    "migrate",
-    "backup",
-    "restore",
-    "doctor",
-    "import-xlsform",
-    "export-xlsform",
-    "preview",
-)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -52,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="survey-service",
         description="Anonymised questionnaire collection that works offline. "
-        "Settings come from SURVEY_* environment variables (see README).",
+        "Settings come from SURVEY_* environment variables (see docs/operations.md).",
     )
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 

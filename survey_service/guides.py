@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+
+from survey_service import bundled
 
 # The guides the portal shows, by page name.
 PAGES = {"numbers": "numbers.md", "confidentiality": "confidentiality.md"}
@@ -17,10 +18,8 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def _docs_dir() -> Path:
-    """docs/ beside the package in a checkout; inside the package in an installed wheel."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "docs"
-    return checkout if checkout.is_dir() else Path(str(resources.files(__package__) / "docs"))
+    """docs/ in a checkout; its copy inside the package in an installed wheel."""
+    return bundled.folder(bundled.DOCS)
 
 
 @functools.cache

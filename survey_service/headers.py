@@ -1,4 +1,4 @@
-"""Security headers on every response (DESIGN.md rule 11: no third-party resources)."""
+"""Security headers on every response (rule 11 in docs/rules.md: no third-party resources)."""
 
 from __future__ import annotations
 

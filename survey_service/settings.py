@@ -10,9 +10,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from survey_service import bundled
 from survey_service.release.options import ReleaseOptions
 
-BUNDLED_QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
+# The repository's questionnaires/, or its copy inside an installed wheel.
+BUNDLED_QUESTIONNAIRES = bundled.folder(bundled.QUESTIONNAIRES)
 ENV_PREFIX = "SURVEY_"
 
 

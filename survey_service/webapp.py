@@ -17,6 +17,7 @@ from litestar import Request, Response, Router, get
 from litestar.datastructures import CacheControlHeader, State
 from litestar.params import FromPath
 
+from survey_service import bundled
 from survey_service import registry as published
 from survey_service.confidentiality import screening_rules
 from survey_service.errors import one_error
@@ -25,7 +26,8 @@ from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# The form app: the repository's static/, or its copy inside an installed wheel.
+STATIC_DIR = bundled.folder(bundled.STATIC)
 
 # Served at /app/<name>; anything else under /app/ is a 404. PNGs are already compressed.
 # The page inlines app.css, outbox.js and app.js; they are served too for the worker (which
@@ -200,7 +202,7 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
 
 
 def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Router]:
-    """The form app's routes; `static_dir` defaults to the repository's static/ folder.
+    """The form app's routes; `static_dir` defaults to the shipped static/ folder.
 
     Security headers (CSP default-src 'self', no-referrer, nosniff) come from the app-wide
     hook in headers.py; pages carry a stricter CSP of their own that names their inline

@@ -1,4 +1,4 @@
-"""The respondent API in-process: DESIGN.md's table, status by status, in one error shape."""
+"""The respondent API in-process: docs/api.md's table, status by status, in one error shape."""
 
 from __future__ import annotations
 

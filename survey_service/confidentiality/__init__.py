@@ -1,4 +1,4 @@
-"""The confidentiality rules 4, 5, 7 and 8 of DESIGN.md as pure functions: no HTTP, no SQL
+"""The confidentiality rules 4, 5, 7 and 8 (docs/rules.md) as pure functions: no HTTP, no SQL
 (cellkey.py and suppression.py: rule 8; kanonymity.py: rule 7)."""
 
 from survey_service.confidentiality.kanonymity import BLANK, KAnonReport, anonymise

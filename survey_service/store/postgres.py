@@ -185,7 +185,7 @@ class PostgresStore(InspectorPostgresMixin, ReviewPostgresMixin):
 
     async def flush_log(self, patience: float = 60.0) -> bool:
         # The server's WAL is beyond an application's reach (CHECKPOINT needs a superuser):
-        # the README says so; nothing to do here.
+        # docs/operations.md says so; nothing to do here.
         return True
 
     async def compact(self, patience: float = 60.0) -> bool:
