@@ -11,20 +11,11 @@ from collections.abc import AsyncIterator, Callable
 from litestar import Litestar
 from litestar.datastructures import State
 
-from survey_service import (
-    api,
-    housekeeping,
-    limits,
-    periods,
-    portal,
-    portal_preview,
-    registry,
-    retention,
-    webapp,
-)
+from survey_service import api, housekeeping, limits, periods, registry, retention, webapp
 from survey_service.confidentiality import screening
 from survey_service.errors import EXCEPTION_HANDLERS
 from survey_service.headers import add_security_headers
+from survey_service.inspector import portal, portal_preview
 from survey_service.intake import Intake
 from survey_service.ratelimit import TrustedProxies, limiters_for
 from survey_service.release import schedule

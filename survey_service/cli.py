@@ -130,7 +130,7 @@ def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 async def _record_backup(conf: settings.Settings, detail: str) -> None:
     """A backup copies every answer: audited like an export, and noted for `doctor`."""
-    from survey_service import audit
+    from survey_service.inspector import audit
 
     store = open_store(conf)
     await store.open()

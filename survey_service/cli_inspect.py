@@ -13,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from survey_service import audit, auth, batches, downloads
+from survey_service import downloads
 from survey_service.export import FORMATS
+from survey_service.inspector import audit, auth, batches
 from survey_service.release import service
 from survey_service.release.service import Protected
 from survey_service.settings import Settings

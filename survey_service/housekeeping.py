@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from survey_service import file_modes
-from survey_service.audit import now_utc, stamp
+from survey_service.inspector.audit import now_utc, stamp
 from survey_service.settings import Settings
 from survey_service.store import Store
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from survey_service import audit, batches, periods
+from survey_service import periods
+from survey_service.inspector import audit, batches
 from survey_service.release import service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import Store

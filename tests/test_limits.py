@@ -346,7 +346,7 @@ async def drive(
 
 
 async def _credentials(app: Any) -> list[tuple[bytes, bytes]]:
-    from survey_service import auth
+    from survey_service.inspector import auth
 
     store = app.state.store
     assert await auth.add_inspector(store, "amira", "correct horse battery", "test")

@@ -17,7 +17,7 @@ from inspect_support import add_account, make_app, make_settings, on_store, page
 from inspect_support import token_for as token_of
 from litestar.testing import AsyncTestClient
 
-from survey_service import auth
+from survey_service.inspector import auth
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 REVIEW = "/inspect/questionnaires/every-type/review"

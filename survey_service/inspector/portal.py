@@ -14,9 +14,10 @@ from litestar.datastructures import Cookie, State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
-from survey_service import audit, auth, batches, charts, guides, inspect_api, qr
 from survey_service.confidentiality import suppression
-from survey_service.inspect_api import NO_STORE
+from survey_service.inspector import api as inspect_api
+from survey_service.inspector import audit, auth, batches, charts, guides, qr
+from survey_service.inspector.api import NO_STORE
 from survey_service.ratelimit import rate_limited
 from survey_service.release import review, service, tables
 from survey_service.settings import Settings
@@ -26,14 +27,14 @@ AUDIENCES = {"young_people": "Young people", "staff": "Social workers (staff)"}
 POLICY_NAMES = {name: p.label for name, p in suppression.POLICIES.items()}
 
 _env = jinja2.Environment(
-    loader=jinja2.PackageLoader("survey_service", "templates"),
+    loader=jinja2.PackageLoader("survey_service.inspector", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
 )
 _env.globals.update(audiences=AUDIENCES, policy_names=POLICY_NAMES, actions=audit.ACTIONS)
-_CSS = resources.files("survey_service").joinpath("templates/portal.css").read_bytes()
+_CSS = resources.files(__package__).joinpath("templates/portal.css").read_bytes()
 
 
 def _secure(request: Request[Any, Any, Any], settings: Settings) -> bool:
@@ -417,7 +418,9 @@ def portal_router() -> Router:
 def inspector_routes(settings: Settings) -> list[Router]:
     """Everything on the inspectors' side, for create_app."""
     del settings  # read per request from app.state.settings
-    from survey_service import portal_review  # its pages render with this module's helpers
+    from survey_service.inspector import (
+        portal_review,  # its pages render with this module's helpers
+    )
 
     return [inspect_api.api_router(), portal_router(), portal_review.review_router()]
 

@@ -18,9 +18,9 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 def _docs_dir() -> Path:
     """docs/ beside the package in a checkout; inside the package in an installed wheel."""
-    here = Path(__file__).resolve().parent
-    checkout = here.parent / "docs"
-    return checkout if checkout.is_dir() else Path(str(resources.files(__package__) / "docs"))
+    package = Path(__file__).resolve().parent.parent
+    checkout = package.parent / "docs"
+    return checkout if checkout.is_dir() else Path(str(resources.files("survey_service") / "docs"))
 
 
 @functools.cache

@@ -14,9 +14,10 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
 
-from survey_service import auth, drafts, limits, portal, preview
+from survey_service import drafts, limits, preview
 from survey_service.form_page import Shell
-from survey_service.inspect_api import NO_STORE
+from survey_service.inspector import auth, portal
+from survey_service.inspector.api import NO_STORE
 from survey_service.webapp import STATIC_DIR, catalogues
 
 PAGE = "/inspect/preview"

@@ -12,9 +12,11 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from survey_service import auth, inspect_api, limits, portal
+from survey_service import limits
 from survey_service.export import Layout
-from survey_service.inspect_api import NO_STORE
+from survey_service.inspector import api as inspect_api
+from survey_service.inspector import auth, portal
+from survey_service.inspector.api import NO_STORE
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import review
 

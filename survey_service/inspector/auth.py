@@ -17,8 +17,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 
-from survey_service.audit import entry as audit
-from survey_service.audit import now_utc, stamp
+from survey_service.inspector.audit import entry as audit
+from survey_service.inspector.audit import now_utc, stamp
 from survey_service.settings import Settings
 from survey_service.store import Store
 from survey_service.store.inspectors import TOKEN_ID_LENGTH, Inspector
