@@ -18,7 +18,7 @@ from survey_service.release import review
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected
 from survey_service.store import Store
-from survey_service.store.inspectors import Batch
+from survey_service.store.inspector import Batch
 
 FILE_CHUNK = 256 * 1024
 

@@ -27,7 +27,7 @@ from survey_service.cell_plans import (
 )
 from survey_service.confidentiality.kanonymity import BLANK
 from survey_service.questionnaires import Question, Questionnaire
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 Format = Literal["csv", "xlsx", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx", "json")

@@ -39,7 +39,7 @@ from survey_service.confidentiality import cellkey, suppression
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns
-from survey_service.store.inspectors import ReleasedRow, ReleaseInput
+from survey_service.store.inspector import ReleasedRow, ReleaseInput
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 

@@ -15,7 +15,7 @@ from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.categories import category_of
 from survey_service.release.columns import Columns
-from survey_service.store.inspectors import ReleasedRow, ReleaseInput
+from survey_service.store.inspector import ReleasedRow, ReleaseInput
 
 
 def inputs(
@@ -74,7 +74,7 @@ async def cut_batch(
     decisions or counts (store tests; exports of it fail closed until the release is worked
     out again)."""
     from survey_service.inspector import audit
-    from survey_service.store.inspectors import NewBatch, ReleaseCommit
+    from survey_service.store.inspector import NewBatch, ReleaseCommit
 
     _, ready = await store.waiting_counts(questionnaire, ready_by)
     state = await store.release_basis(questionnaire)

@@ -16,7 +16,7 @@ from survey_service import export
 from survey_service.cell_plans import csv_text
 from survey_service.questionnaires import load_file
 from survey_service.release.columns import Columns
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")

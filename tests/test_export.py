@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from survey_service import export
 from survey_service.questionnaires import load_file
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")

@@ -21,7 +21,7 @@ from litestar.testing import AsyncTestClient
 
 from survey_service import export
 from survey_service.questionnaires import load_file
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 MULTILINGUAL = Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml"
 Q = load_file(MULTILINGUAL)

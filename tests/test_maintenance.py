@@ -323,7 +323,7 @@ async def test_the_service_sweeps_at_start(settings: Settings):
 
 
 async def test_expired_sessions_are_deleted(store: SQLiteStore):
-    from survey_service.store.inspectors import AuditEntry, Inspector
+    from survey_service.store.inspector import AuditEntry, Inspector
 
     entry = AuditEntry("2026-11-25T09:00:00Z", "test", "account added")
     await store.add_inspector(Inspector("ines", "hash", False, "2026-11-25T09:00:00Z"), entry)

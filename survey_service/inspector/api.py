@@ -25,7 +25,7 @@ from survey_service.release import service, tables
 from survey_service.responses import FieldError
 from survey_service.settings import Settings
 from survey_service.store import Store
-from survey_service.store.inspectors import Batch
+from survey_service.store.inspector import Batch
 
 JSON = "application/json"
 _FILE = re.compile(r"^(\d{1,9}|all)\.(csv|xlsx|json)$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from survey_service.store import Store
-from survey_service.store.inspectors import AuditEntry
+from survey_service.store.inspector import AuditEntry
 
 # What gets recorded; the portal's audit page explains each in plain words.
 ACTIONS = {

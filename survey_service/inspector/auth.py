@@ -21,7 +21,7 @@ from survey_service.inspector.audit import entry as audit
 from survey_service.inspector.audit import now_utc, stamp
 from survey_service.settings import Settings
 from survey_service.store import Store
-from survey_service.store.inspectors import TOKEN_ID_LENGTH, Inspector
+from survey_service.store.inspector import TOKEN_ID_LENGTH, Inspector
 
 SESSION_COOKIE = "inspect_session"
 LOGIN_COOKIE = "inspect_login"

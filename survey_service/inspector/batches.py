@@ -12,7 +12,7 @@ from survey_service.questionnaires import Questionnaire, decode_canonical
 from survey_service.release import review, service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import Store
-from survey_service.store.inspectors import Batch
+from survey_service.store.inspector import Batch
 
 
 class Overview(msgspec.Struct):

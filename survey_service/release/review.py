@@ -19,7 +19,7 @@ from survey_service.inspector import audit
 from survey_service.questionnaires import Questionnaire
 from survey_service.responses import FieldError
 from survey_service.store import Store
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 from survey_service.store.reviews import Quote, Review, TextCounts
 
 PAGE_SIZE = 20  # texts on the review page at a time, chosen at random among those waiting

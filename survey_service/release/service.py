@@ -19,7 +19,7 @@ from survey_service.release.columns import Columns, Key
 from survey_service.release.options import ReleaseOptions as Options
 from survey_service.release.tables import StoredCell, cells_from
 from survey_service.store import Store
-from survey_service.store.inspectors import (
+from survey_service.store.inspector import (
     CONFLICT,
     Batch,
     NewBatch,

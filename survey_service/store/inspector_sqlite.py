@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 import aiosqlite
 import msgspec
 
-from survey_service.store.inspectors import (
+from survey_service.store.inspector import (
     CONFLICT,
     TOKEN_ID_LENGTH,
     AuditEntry,
