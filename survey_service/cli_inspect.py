@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from survey_service import downloads
-from survey_service.export import FORMATS
+from survey_service.export import downloads
+from survey_service.export.writers import FORMATS
 from survey_service.inspector import audit, auth, batches
 from survey_service.release import service
 from survey_service.release.service import Protected

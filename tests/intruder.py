@@ -34,8 +34,8 @@ import numpy as np
 from release_support import Worked, work_out
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from survey_service import export
 from survey_service.confidentiality import cellkey, suppression
+from survey_service.export import writers as export
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns

@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 from inspect_support import FIXTURES
 
-from survey_service import export
-from survey_service.cell_plans import csv_text
+from survey_service.export import writers as export
+from survey_service.export.cell_plans import csv_text
 from survey_service.questionnaires import load_file
 from survey_service.release.columns import Columns
 from survey_service.store.inspector import ReleasedRow

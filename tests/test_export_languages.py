@@ -19,7 +19,7 @@ import pytest
 from inspect_support import add_account, make_app, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
-from survey_service import export
+from survey_service.export import writers as export
 from survey_service.questionnaires import load_file
 from survey_service.store.inspector import ReleasedRow
 

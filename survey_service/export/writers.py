@@ -15,7 +15,8 @@ from typing import Any, Literal
 import msgspec
 import xlsxwriter
 
-from survey_service.cell_plans import (
+from survey_service.confidentiality.kanonymity import BLANK
+from survey_service.export.cell_plans import (
     Cell,
     CellPlan,
     Rendered,
@@ -25,7 +26,6 @@ from survey_service.cell_plans import (
     fill,
     make_plan,
 )
-from survey_service.confidentiality.kanonymity import BLANK
 from survey_service.questionnaires import Question, Questionnaire
 from survey_service.store.inspector import ReleasedRow
 

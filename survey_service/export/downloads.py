@@ -12,8 +12,8 @@ from pathlib import Path
 
 import msgspec
 
-from survey_service import export
-from survey_service.export import Format, Layout, Options
+from survey_service.export import writers as export
+from survey_service.export.writers import Format, Layout, Options
 from survey_service.release import review
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 
 if TYPE_CHECKING:
-    from survey_service.export import Layout
+    from survey_service.export.writers import Layout
     from survey_service.questionnaires import Question
 
 Cell = str | int | None
