@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from survey_service.confidentiality import suppression
-from survey_service.export.writers import Layout
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.categories import category_of

@@ -20,7 +20,7 @@ from inspect_support import add_account, make_app, make_settings, seed, token_fo
 from litestar.testing import AsyncTestClient
 
 from survey_service.confidentiality import cellkey
-from survey_service.export.writers import Layout
+from survey_service.export.layout import Layout
 
 Q = "have-your-say"
 FORMATS = ("csv", "json", "xlsx")

@@ -9,14 +9,12 @@ here as csv.writer quotes, so the CSV export joins rows itself at a fraction of 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, Protocol
 
 import msgspec
 
-if TYPE_CHECKING:
-    from survey_service.export.writers import Layout
-    from survey_service.questionnaires import Question
+from survey_service.questionnaires import Question
 
 Cell = str | int | None
 # "values": cells as they are; "safe values": the same with free text defused for Excel;
@@ -30,6 +28,27 @@ _QUOTE_WHEN = re.compile('[,"\r\n]')
 
 CHOICE, MULTI, PLAIN, RENDERED = range(4)
 _MAX_PRERENDERED = 1000
+
+
+class QuestionColumns(Protocol):
+    """What a plan reads of a question's columns (layout.QuestionInfo)."""
+
+    @property
+    def question(self) -> Question: ...
+    @property
+    def labels(self) -> dict[str, str]: ...
+
+
+class Layout(Protocol):
+    """What a plan reads of a layout. layout.Layout makes plans, so this module names only
+    what it needs and never imports layout.py: no import cycle."""
+
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def info(self) -> Mapping[str, QuestionColumns]: ...
+    def version_questions(self, version: int) -> frozenset[str]: ...
+    def version_codes(self, version: int, qid: str) -> frozenset[str]: ...
 
 
 def defuse(value: Any) -> Any:
@@ -81,12 +100,12 @@ class CellPlan(msgspec.Struct, frozen=True):
 
 def make_plan(layout: Layout, version: int, codes: bool, style: Style) -> CellPlan:
     text = style == "csv"
-    index = {c.name: i for i, c in enumerate(layout.columns)}
+    index = {name: i for i, name in enumerate(layout.names)}
     steps = {
         qid: _step(layout, version, qid, index, codes, style)
         for qid in layout.version_questions(version)
     }
-    template = ["" if text else None] * len(layout.columns)
+    template = ["" if text else None] * len(layout.names)
     return CellPlan(template, steps, "1" if text else 1, str(version) if text else version)
 
 

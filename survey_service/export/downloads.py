@@ -12,8 +12,9 @@ from pathlib import Path
 
 import msgspec
 
-from survey_service.export import writers as export
-from survey_service.export.writers import Format, Layout, Options
+from survey_service.export import writers
+from survey_service.export.layout import Layout
+from survey_service.export.writers import Format, Options
 from survey_service.release import review
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected
@@ -75,9 +76,9 @@ def stream(
     # A CSV file holds one table, the responses: its quotes are in its text columns already.
     quotes = review.quote_rows(layout, release.texts.quotes_in(numbers))
     if plan.fmt == "csv":
-        yield from export.csv_chunks(layout, rows, options)
+        yield from writers.csv_chunks(layout, rows, options)
     elif plan.fmt == "json":
-        yield from export.json_chunks(layout, rows, options, dict(notes), quotes)
+        yield from writers.json_chunks(layout, rows, options, dict(notes), quotes)
     else:
         yield from _xlsx(layout, rows, options, notes, tmpdir, quotes)
 
@@ -174,7 +175,7 @@ def _xlsx(
     os.close(handle)
     path = Path(name)
     try:
-        export.write_xlsx(path, layout, rows, options, notes, tmpdir, quotes)
+        writers.write_xlsx(path, layout, rows, options, notes, tmpdir, quotes)
         with path.open("rb") as f:
             while chunk := f.read(FILE_CHUNK):
                 yield chunk

@@ -7,7 +7,7 @@ import datetime as dt
 
 import msgspec
 
-from survey_service.export.writers import Layout
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire, decode_canonical
 from survey_service.release import review, service
 from survey_service.release.options import ReleaseOptions

@@ -11,7 +11,8 @@ import msgspec
 
 from survey_service import periods
 from survey_service.confidentiality import kanonymity
-from survey_service.export.writers import LANGUAGE_KEY, Layout, Protect
+from survey_service.export.layout import LANGUAGE_KEY, Layout
+from survey_service.export.writers import Protect
 from survey_service.store.inspector import ReleasedRow
 
 BATCH = "@batch"

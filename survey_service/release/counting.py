@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from survey_service.export.writers import Layout
+from survey_service.export.layout import Layout
 from survey_service.release.categories import category_of
 from survey_service.release.columns import Columns, Key
 from survey_service.store.inspector import ReleaseInput

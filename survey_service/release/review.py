@@ -14,7 +14,8 @@ from typing import Any, Literal
 import msgspec
 
 from survey_service.confidentiality import redaction, screening
-from survey_service.export.writers import Layout, Protect
+from survey_service.export.layout import Layout
+from survey_service.export.writers import Protect
 from survey_service.inspector import audit
 from survey_service.questionnaires import Questionnaire
 from survey_service.responses import FieldError

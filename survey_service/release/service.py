@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from survey_service.export.writers import Layout
+from survey_service.export.layout import Layout
 from survey_service.inspector import audit
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, review
