@@ -291,7 +291,7 @@ def batch_ingest(
 def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
     """Issue 17, item 4: token-bucket takes per second from `clients` distinct addresses,
     twice the tracking cap (spoofed addresses), against a few hundred addresses."""
-    from survey_service.ratelimit import RateLimiter
+    from survey_service.http.ratelimit import RateLimiter
 
     def takes_per_second(addresses: list[str]) -> float:
         limiter = RateLimiter(2.0, 120)

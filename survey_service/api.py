@@ -16,8 +16,9 @@ from litestar.middleware.compression import CompressionMiddleware
 from litestar.params import FromPath
 from litestar.types import Receive, Scope, Send
 
-from survey_service import api_docs, limits, ratelimit, responses
-from survey_service.errors import ErrorBody, one_error
+from survey_service import api_docs, responses
+from survey_service.http import limits, ratelimit
+from survey_service.http.errors import ErrorBody, one_error
 from survey_service.intake import Intake
 from survey_service.registry import Registry
 from survey_service.responses import FieldError

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from survey_service import __version__, wire
-from survey_service.errors import ErrorBody
+from survey_service.http.errors import ErrorBody
 from survey_service.responses import Submission
 from survey_service.settings import Settings
 

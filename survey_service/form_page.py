@@ -22,7 +22,7 @@ from typing import Literal
 import rcssmin
 import rjsmin
 
-from survey_service.headers import SECURITY_HEADERS
+from survey_service.http.headers import SECURITY_HEADERS
 
 # What a page is for. "form": a questionnaire. The others show help and 999 instead:
 # "missing" for a link to no questionnaire, "closed" for one that takes no more answers, and

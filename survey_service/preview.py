@@ -20,10 +20,11 @@ from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 
-from survey_service import drafts, limits
-from survey_service.errors import EXCEPTION_HANDLERS, error_response
+from survey_service import drafts
 from survey_service.form_page import Preview, Shell
-from survey_service.headers import add_security_headers
+from survey_service.http import limits
+from survey_service.http.errors import EXCEPTION_HANDLERS, error_response
+from survey_service.http.headers import add_security_headers
 from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
 from survey_service.responses import FieldError

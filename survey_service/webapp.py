@@ -19,8 +19,8 @@ from litestar.params import FromPath
 
 from survey_service import registry as published
 from survey_service.confidentiality import screening_rules
-from survey_service.errors import one_error
 from survey_service.form_page import FALLBACK_LANGUAGE, Shell
+from survey_service.http.errors import one_error
 from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings

@@ -16,9 +16,9 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Stream
 
 from survey_service.confidentiality import suppression
-from survey_service.errors import error_response, one_error
 from survey_service.export import downloads
 from survey_service.export.writers import FORMATS, MEDIA_TYPES
+from survey_service.http.errors import error_response, one_error
 from survey_service.inspector import audit, auth, batches, qr
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import service, tables

@@ -15,10 +15,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream
 
 from survey_service.confidentiality import suppression
+from survey_service.http.ratelimit import rate_limited
 from survey_service.inspector import api as inspect_api
 from survey_service.inspector import audit, auth, batches, charts, guides, qr
 from survey_service.inspector.api import NO_STORE
-from survey_service.ratelimit import rate_limited
 from survey_service.release import review, service, tables
 from survey_service.settings import Settings
 

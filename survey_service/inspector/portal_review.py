@@ -12,8 +12,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from survey_service import limits
 from survey_service.export.layout import Layout
+from survey_service.http import limits
 from survey_service.inspector import api as inspect_api
 from survey_service.inspector import auth, portal
 from survey_service.inspector.api import NO_STORE
