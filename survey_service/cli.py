@@ -267,7 +267,7 @@ def _preview(args: argparse.Namespace, conf: settings.Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from survey_service import drafts, preview
+    from survey_service.respondent import drafts, preview
 
     # Read once here, so problems show before anything listens; the server reads it again
     # whenever the file changes.
@@ -287,7 +287,7 @@ def _preview(args: argparse.Namespace, conf: settings.Settings) -> int:
         file=sys.stderr,
     )
     Granian(
-        "survey_service.preview:app_from_env",
+        "survey_service.respondent.preview:app_from_env",
         factory=True,
         address="127.0.0.1",  # a draft is for its author: never on the network
         port=args.port,

@@ -185,7 +185,7 @@ async def _waiting_views(client: Any, headers: dict[str, str]) -> str:
 def test_the_day_an_answer_is_released_is_drawn_at_random():
     """Whatever an intruder does, each answer's ready day is its own draw: the target's is
     as likely to come before every planted answer's as after them all."""
-    from survey_service.intake import eligible_on
+    from survey_service.respondent.intake import eligible_on
 
     rng_days = Counter()
     first = last = 0

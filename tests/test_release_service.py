@@ -178,7 +178,7 @@ async def test_the_dashboard_rounds_what_waits(store):
 
 
 async def test_nothing_received_today_is_ever_ready_today():
-    from survey_service.intake import eligible_on
+    from survey_service.respondent.intake import eligible_on
 
     for delay in (0, 1, 7):
         for draw in range(delay + 1):

@@ -9,8 +9,8 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from survey_service.respondent.screener import ScreeningUnavailable
 from survey_service.responses import FieldError
-from survey_service.screener import ScreeningUnavailable
 from survey_service.store import StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
 
-from survey_service import drafts, preview
-from survey_service.form_page import Shell
 from survey_service.http import limits
 from survey_service.inspector import auth, portal
 from survey_service.inspector.api import NO_STORE
-from survey_service.webapp import STATIC_DIR, catalogues
+from survey_service.respondent import drafts, preview
+from survey_service.respondent.form_page import Shell
+from survey_service.respondent.webapp import STATIC_DIR, catalogues
 
 PAGE = "/inspect/preview"
 FIELD = "draft"

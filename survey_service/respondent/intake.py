@@ -12,8 +12,8 @@ import msgspec
 
 from survey_service import periods, responses
 from survey_service.registry import Registry
+from survey_service.respondent.screener import Screener
 from survey_service.responses import FieldError, Rules, Screen, Submission
-from survey_service.screener import Screener
 from survey_service.store import NewResponse, Store
 
 # Items checked between two chances for other requests to run (about 1 ms of work).

@@ -116,7 +116,7 @@ async def read_isolated(
 ) -> Questionnaire:
     """`read` in a child process, within `seconds` and `memory` bytes."""
     child = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "survey_service.drafts", name, str(memory)),
+        *(sys.executable, "-m", "survey_service.respondent.drafts", name, str(memory)),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,

@@ -19,13 +19,13 @@ from litestar.params import FromPath
 
 from survey_service import registry as published
 from survey_service.confidentiality import screening_rules
-from survey_service.form_page import FALLBACK_LANGUAGE, Shell
 from survey_service.http.errors import one_error
 from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
+from survey_service.respondent.form_page import FALLBACK_LANGUAGE, Shell
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 # Served at /app/<name>; anything else under /app/ is a 404. PNGs are already compressed.
 # The page inlines app.css, outbox.js and app.js; they are served too for the worker (which

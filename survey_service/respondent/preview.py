@@ -20,15 +20,15 @@ from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 
-from survey_service import drafts
-from survey_service.form_page import Preview, Shell
 from survey_service.http import limits
 from survey_service.http.errors import EXCEPTION_HANDLERS, error_response
 from survey_service.http.headers import add_security_headers
 from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
+from survey_service.respondent import drafts
+from survey_service.respondent.form_page import Preview, Shell
+from survey_service.respondent.webapp import REVALIDATE, STATIC_DIR, Asset, app_assets, catalogues
 from survey_service.responses import FieldError
-from survey_service.webapp import REVALIDATE, STATIC_DIR, Asset, app_assets, catalogues
 
 # How `survey-service preview` tells its server process which file to serve.
 FILE_VARIABLE = "SURVEY_PREVIEW_FILE"

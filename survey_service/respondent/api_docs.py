@@ -16,8 +16,9 @@ from typing import Any
 
 import msgspec
 
-from survey_service import __version__, wire
+from survey_service import __version__
 from survey_service.http.errors import ErrorBody
+from survey_service.respondent import wire
 from survey_service.responses import Submission
 from survey_service.settings import Settings
 

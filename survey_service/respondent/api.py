@@ -16,14 +16,15 @@ from litestar.middleware.compression import CompressionMiddleware
 from litestar.params import FromPath
 from litestar.types import Receive, Scope, Send
 
-from survey_service import api_docs, responses
+from survey_service import responses
 from survey_service.http import limits, ratelimit
 from survey_service.http.errors import ErrorBody, one_error
-from survey_service.intake import Intake
 from survey_service.registry import Registry
+from survey_service.respondent import api_docs
+from survey_service.respondent.intake import Intake
+from survey_service.respondent.wire import BatchBody, BatchResults, Stored
 from survey_service.responses import FieldError
 from survey_service.settings import Settings
-from survey_service.wire import BatchBody, BatchResults, Stored
 
 JSON = "application/json"
 # Definitions travel gzipped (a phone on 3G pays for every byte); Litestar's middleware on

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from survey_service.intake import Result
 from survey_service.questionnaires import Audience, Questionnaire
+from survey_service.respondent.intake import Result
 
 
 class Listed(msgspec.Struct):
