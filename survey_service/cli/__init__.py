@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import cli_inspect, cli_xlsform, registry, retention, settings
+from survey_service import registry, retention, settings
+from survey_service.cli import inspector, xlsform
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
@@ -68,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     retire.add_argument("version", type=int)
     retire.add_argument("--undo", action="store_true", help="let the version take answers again")
     retire.set_defaults(func=_retire)
-    cli_inspect.add_parsers(sub)
-    cli_xlsform.add_parsers(sub)
+    inspector.add_parsers(sub)
+    xlsform.add_parsers(sub)
 
     show = sub.add_parser(
         "preview", help="show a draft (.toml or .xlsx) in the real form app; stores nothing"
