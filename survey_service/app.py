@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator, Callable
 from litestar import Litestar
 from litestar.datastructures import State
 
-from survey_service import housekeeping, periods, registry, retention
+from survey_service import periods, registry
 from survey_service.confidentiality import screening
 from survey_service.http import limits
 from survey_service.http.errors import EXCEPTION_HANDLERS
 from survey_service.http.headers import add_security_headers
 from survey_service.http.ratelimit import TrustedProxies, limiters_for
 from survey_service.inspector import portal, portal_preview
+from survey_service.ops import housekeeping, retention
 from survey_service.release import schedule
 from survey_service.respondent import api, webapp
 from survey_service.respondent.intake import Intake

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from survey_service import cli, doctor
+from survey_service import cli
+from survey_service.ops import doctor
 from survey_service.settings import Settings
 from survey_service.store.sqlite import SQLiteStore
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from survey_service import backup, housekeeping, retention
+from survey_service.ops import backup, housekeeping, retention
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore

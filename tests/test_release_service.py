@@ -13,9 +13,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from survey_service import retention
 from survey_service.export import downloads
 from survey_service.inspector import batches
+from survey_service.ops import retention
 from survey_service.questionnaires import canonical_bytes, content_hash
 from survey_service.release import schedule, service
 from survey_service.release.options import ReleaseOptions

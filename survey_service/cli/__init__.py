@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from survey_service import registry, retention, settings
+from survey_service import registry, settings
 from survey_service.cli import inspector, xlsform
+from survey_service.ops import retention
 from survey_service.questionnaires import QuestionnaireError
 from survey_service.store import StoreUnavailable, open_store
 
@@ -111,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _backup(args: argparse.Namespace, conf: settings.Settings) -> int:
-    from survey_service import backup
+    from survey_service.ops import backup
 
     if conf.database_url:
         print(
@@ -143,7 +144,7 @@ async def _record_backup(conf: settings.Settings, detail: str) -> None:
 
 
 def _restore(args: argparse.Namespace, conf: settings.Settings) -> int:
-    from survey_service import backup
+    from survey_service.ops import backup
 
     if conf.database_url:
         print(
@@ -226,7 +227,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 
 def _doctor(args: argparse.Namespace, conf: settings.Settings) -> int:
-    from survey_service import doctor
+    from survey_service.ops import doctor
 
     findings = doctor.examine(conf)
     for f in findings:

@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from survey_service import file_modes
+from survey_service.ops import file_modes
 
 REQUIRED_TABLES = {"schema_migrations", "questionnaire_versions", "responses"}
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from survey_service import housekeeping
+from survey_service.ops import housekeeping
 from survey_service.settings import Settings
 
 BACKUP_MAX_AGE = dt.timedelta(hours=26)  # a nightly backup, with some slack

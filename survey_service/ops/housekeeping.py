@@ -10,8 +10,8 @@ import logging
 import time
 from pathlib import Path
 
-from survey_service import file_modes
 from survey_service.inspector.audit import now_utc, stamp
+from survey_service.ops import file_modes
 from survey_service.settings import Settings
 from survey_service.store import Store
 
