@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from survey_service import batches, downloads
 from survey_service.confidentiality import suppression
+from survey_service.export import downloads
+from survey_service.inspector import batches
 from survey_service.questionnaires import canonical_bytes, content_hash, load_file
 from survey_service.release import service, tables
 from survey_service.settings import Settings

@@ -291,7 +291,7 @@ def batch_ingest(
 def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
     """Issue 17, item 4: token-bucket takes per second from `clients` distinct addresses,
     twice the tracking cap (spoofed addresses), against a few hundred addresses."""
-    from survey_service.ratelimit import RateLimiter
+    from survey_service.http.ratelimit import RateLimiter
 
     def takes_per_second(addresses: list[str]) -> float:
         limiter = RateLimiter(2.0, 120)
@@ -317,7 +317,7 @@ def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
 def app_shell_weight(ctx: Context) -> list[Row]:
     """(c) what a phone downloads for the form: the page, which inlines the CSS, the scripts,
     the questionnaire and its words; then, once the form is usable, the worker and manifest."""
-    from survey_service import webapp
+    from survey_service.respondent import webapp
 
     rows = []
     for qid in ("have-your-say", "staff-survey"):

@@ -11,24 +11,18 @@ from collections.abc import AsyncIterator, Callable
 from litestar import Litestar
 from litestar.datastructures import State
 
-from survey_service import (
-    api,
-    housekeeping,
-    limits,
-    periods,
-    portal,
-    portal_preview,
-    registry,
-    retention,
-    webapp,
-)
+from survey_service import periods, registry
 from survey_service.confidentiality import screening
-from survey_service.errors import EXCEPTION_HANDLERS
-from survey_service.headers import add_security_headers
-from survey_service.intake import Intake
-from survey_service.ratelimit import TrustedProxies, limiters_for
+from survey_service.http import limits
+from survey_service.http.errors import EXCEPTION_HANDLERS
+from survey_service.http.headers import add_security_headers
+from survey_service.http.ratelimit import TrustedProxies, limiters_for
+from survey_service.inspector import portal, portal_preview
+from survey_service.ops import housekeeping, retention
 from survey_service.release import schedule
-from survey_service.screener import Screener
+from survey_service.respondent import api, webapp
+from survey_service.respondent.intake import Intake
+from survey_service.respondent.screener import Screener
 from survey_service.settings import Settings
 from survey_service.store import open_store
 

@@ -256,7 +256,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = "info"
 
     def __post_init__(self) -> None:
-        from survey_service.ratelimit import TrustedProxies
+        from survey_service.http.ratelimit import TrustedProxies
 
         try:
             TrustedProxies.parse(self.trusted_proxies)

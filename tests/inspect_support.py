@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from litestar.testing import AsyncTestClient
 
-from survey_service import auth
+from survey_service.inspector import auth
 from survey_service.settings import Settings
 from survey_service.store import Store, open_store
 

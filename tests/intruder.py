@@ -34,12 +34,13 @@ import numpy as np
 from release_support import Worked, work_out
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from survey_service import export
 from survey_service.confidentiality import cellkey, suppression
+from survey_service.export import writers
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns
-from survey_service.store.inspectors import ReleasedRow, ReleaseInput
+from survey_service.store.inspector import ReleasedRow, ReleaseInput
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -65,7 +66,7 @@ class Release:
     views: Views
 
     @property
-    def layout(self) -> export.Layout:
+    def layout(self) -> Layout:
         return self.worked.layout
 
 
@@ -116,13 +117,13 @@ def views(worked: Worked, rows: list[ReleaseInput], floor: str, rng: random.Rand
 
 
 def _json_file(
-    layout: export.Layout, rows: list[ReleasedRow], protect_row: Any, rng: random.Random
+    layout: Layout, rows: list[ReleasedRow], protect_row: Any, rng: random.Random
 ) -> list[dict[str, Any]]:
     """The JSON download (codes), through the export's own writer, rows shuffled."""
     shuffled = rows[:]
     rng.shuffle(shuffled)
-    options = export.Options(codes=True, protect=protect_row)
-    body = b"".join(export.json_chunks(layout, shuffled, options, {}))
+    options = writers.Options(codes=True, protect=protect_row)
+    body = b"".join(writers.json_chunks(layout, shuffled, options, {}))
     return list(msgspec.json.decode(body)["rows"])
 
 
@@ -454,7 +455,7 @@ def solve_small_counts(
     return findings
 
 
-def _bars(layout: export.Layout, qid: str) -> list[tuple[str, str]]:
+def _bars(layout: Layout, qid: str) -> list[tuple[str, str]]:
     return tables.categories(layout.info[qid].question, layout.info[qid].labels)
 
 
@@ -633,7 +634,7 @@ def _decisions(
     versions: Sequence[Questionnaire], history_rows: Sequence[list[ReleaseInput]], ks: Sequence[int]
 ) -> list[list[Any]]:
     """What each release shows of each row (rows in the same order), release by release."""
-    columns = Columns(export.Layout(versions))
+    columns = Columns(Layout(versions))
     out = []
     previous = protect.NO_PREVIOUS
     for rows, k in zip(history_rows, ks, strict=True):

@@ -9,7 +9,7 @@ from typing import Any
 from release_support import inputs
 
 from survey_service.questionnaires import Questionnaire, load_file
-from survey_service.store.inspectors import ReleaseInput
+from survey_service.store.inspector import ReleaseInput
 
 YOUNG = load_file(Path(__file__).parent.parent / "questionnaires" / "young-people-v1.toml")
 STAFF = load_file(Path(__file__).parent.parent / "questionnaires" / "staff-v1.toml")

@@ -10,12 +10,12 @@ from typing import Any
 import msgspec
 
 from survey_service.confidentiality import suppression
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.categories import category_of
 from survey_service.release.columns import Columns
-from survey_service.store.inspectors import ReleasedRow, ReleaseInput
+from survey_service.store.inspector import ReleasedRow, ReleaseInput
 
 
 def inputs(
@@ -73,8 +73,8 @@ async def cut_batch(
     """A batch of every response ready by `ready_by`, committed straight to the store with no
     decisions or counts (store tests; exports of it fail closed until the release is worked
     out again)."""
-    from survey_service import audit
-    from survey_service.store.inspectors import NewBatch, ReleaseCommit
+    from survey_service.inspector import audit
+    from survey_service.store.inspector import NewBatch, ReleaseCommit
 
     _, ready = await store.waiting_counts(questionnaire, ready_by)
     state = await store.release_basis(questionnaire)

@@ -19,7 +19,7 @@ from inspect_support import (
 )
 from litestar.testing import AsyncTestClient
 
-from survey_service import auth
+from survey_service.inspector import auth
 
 
 async def test_each_step_is_audited(tmp_path: Path):

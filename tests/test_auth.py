@@ -9,7 +9,7 @@ import datetime as dt
 import msgspec
 import pytest
 
-from survey_service import auth
+from survey_service.inspector import auth
 from survey_service.settings import Settings
 from survey_service.store import Store
 from tests.test_store import backend_settings, new_store  # noqa: F401  (fixtures)

@@ -12,11 +12,12 @@ from typing import Any
 import msgspec
 from inspect_support import FIXTURES
 
-from survey_service import export
-from survey_service.cell_plans import csv_text
+from survey_service.export import writers
+from survey_service.export.cell_plans import csv_text
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
 from survey_service.release.columns import Columns
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
@@ -44,7 +45,7 @@ def _row(version: int, language: str | None = None, **answers: Any) -> ReleasedR
 
 
 def test_csv_export_matches_csv_writer_on_the_safe_cell_values():
-    layout = export.Layout([V1, V2])
+    layout = Layout([V1, V2])
     rows = [
         _row(1, fits="no", helped=["gp"], one_word='=say, "hi"', age_band="14_15", trust=3),
         _row(2, fits="yes", helped=["youth_worker", "mentor"], felt_safe="no", times=12),
@@ -52,16 +53,16 @@ def test_csv_export_matches_csv_writer_on_the_safe_cell_values():
         _row(1),
     ]
     for codes in (False, True):
-        options = export.Options(codes=codes)
-        got = b"".join(export.csv_chunks(layout, rows, options)).decode("utf-8")
+        options = writers.Options(codes=codes)
+        got = b"".join(writers.csv_chunks(layout, rows, options)).decode("utf-8")
         cells = [layout.cells(r, layout.answers_of(r), codes, True) for r in rows]
-        assert got == export.BOM + _writer([layout.names, *cells])
+        assert got == writers.BOM + _writer([layout.names, *cells])
 
 
 def test_a_release_key_read_fast_is_the_key_of_the_decoded_answers():
     rng = random.Random(3)
     for q in (V2, MULTILINGUAL):
-        columns = Columns(export.Layout([q]))
+        columns = Columns(Layout([q]))
         for _ in range(200):
             answers = {
                 qid: rng.choice([*columns_labels(q, qid), None])
@@ -89,11 +90,11 @@ def test_choice_labels_are_defused_in_csv_like_free_text(tmp_path: Path):
         'label = "Not sure"', 'label = "@Not sure"'
     )
     (tmp_path / "q.toml").write_text(source, encoding="utf-8")
-    layout = export.Layout([load_file(tmp_path / "q.toml")])
+    layout = Layout([load_file(tmp_path / "q.toml")])
     rows = [_row(1, fits=code) for code in ("yes", "no", "not_sure")]
-    text = b"".join(export.csv_chunks(layout, rows, export.Options())).decode("utf-8")
+    text = b"".join(writers.csv_chunks(layout, rows, writers.Options())).decode("utf-8")
     at = layout.names.index("fits")
-    cells = [row[at] for row in list(csv.reader(io.StringIO(text.removeprefix(export.BOM))))[1:]]
+    cells = [row[at] for row in list(csv.reader(io.StringIO(text.removeprefix(writers.BOM))))[1:]]
     assert cells == ['\'=HYPERLINK("http://x","Yes")', "'-1 No", "'@Not sure"]
     # The spreadsheet writer's cells are defused the same way.
     safe = [layout.cells(r, layout.answers_of(r), False, True) for r in rows]

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from survey_service import cli, doctor
+from survey_service import cli
+from survey_service.ops import doctor
 from survey_service.settings import Settings
 from survey_service.store.sqlite import SQLiteStore
 
@@ -98,7 +99,7 @@ def test_the_command_prints_each_finding_and_fails_on_a_problem(
 
 
 async def _done_now(data: Path, task: str) -> None:
-    from survey_service.audit import now_utc, stamp
+    from survey_service.inspector.audit import now_utc, stamp
 
     s = SQLiteStore(data / "survey.sqlite3")
     await s.open()

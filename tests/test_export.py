@@ -17,9 +17,10 @@ import pytest
 from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, token_for
 from litestar.testing import AsyncTestClient
 
-from survey_service import export
+from survey_service.export import writers
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
@@ -31,7 +32,7 @@ def row(version: int, batch: int = 1, **answers: Any) -> ReleasedRow:
 
 
 def test_columns_follow_the_newest_version_and_keep_removed_questions():
-    layout = export.Layout([V1, V2])
+    layout = Layout([V1, V2])
     assert layout.names == [
         "batch",
         "questionnaire_version",
@@ -49,11 +50,11 @@ def test_columns_follow_the_newest_version_and_keep_removed_questions():
         "one_word",  # removed in version 2, kept
     ]
     # The same columns whichever versions the released rows came from.
-    assert export.Layout([V2, V1]).names == layout.names
+    assert Layout([V2, V1]).names == layout.names
 
 
 def test_cells_use_labels_flags_and_blanks_for_questions_a_version_lacks():
-    layout = export.Layout([V1, V2])
+    layout = Layout([V1, V2])
     old = layout.cells(
         row(1),
         {"fits": "no", "helped": ["gp"], "one_word": "kind", "age_band": "14_15"},
@@ -77,22 +78,22 @@ def test_cells_use_labels_flags_and_blanks_for_questions_a_version_lacks():
 
 
 def test_csv_has_a_bom_labels_and_defused_formulas():
-    layout = export.Layout([V1])
+    layout = Layout([V1])
     rows = [row(1, fits="not_sure", why_not='=HYPERLINK("x")', trust=4)]
-    data = b"".join(export.csv_chunks(layout, rows, export.Options()))
+    data = b"".join(writers.csv_chunks(layout, rows, writers.Options()))
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert parsed[0]["fits"] == "Not sure" and parsed[0]["trust"] == "4"
     assert parsed[0]["why_not"].startswith("'=")  # never runs as a formula in Excel
-    codes = b"".join(export.csv_chunks(layout, rows, export.Options(codes=True))).decode(
+    codes = b"".join(writers.csv_chunks(layout, rows, writers.Options(codes=True))).decode(
         "utf-8-sig"
     )
     assert next(iter(csv.DictReader(io.StringIO(codes))))["fits"] == "not_sure"
 
 
 def test_xlsx_has_responses_codebook_notes_and_quotes(tmp_path):
-    layout = export.Layout([V1, V2])
+    layout = Layout([V1, V2])
     rows = [
         row(1, fits="yes", helped=["mentor"], one_word="Café"),
         row(2, fits="no", why_not="=1+1", felt_safe="yes"),
@@ -100,7 +101,7 @@ def test_xlsx_has_responses_codebook_notes_and_quotes(tmp_path):
     path = tmp_path / "out.xlsx"
     quotes = [("why_not", "What is different for you?", "=it was [redacted]")]
     notes = [("k-anonymity", "k = 5")]
-    count = export.write_xlsx(path, layout, rows, export.Options(), notes, quotes=quotes)
+    count = writers.write_xlsx(path, layout, rows, writers.Options(), notes, quotes=quotes)
     assert count == 2
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["responses", "codebook", "notes", "quotes"]
@@ -159,7 +160,7 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
     assert not UUID.search(first)
     rows = list(csv.DictReader(io.StringIO(first)))
     assert len(rows) == 73
-    assert set(rows[0]) == set(export.Layout([V1, V2]).names)
+    assert set(rows[0]) == set(Layout([V1, V2]).names)
     order = [r["times"] for r in rows]
     assert order != [r["times"] for r in csv.DictReader(io.StringIO(second))]
     assert order != sorted(order) and order != [str(m["times"]) for m in many] + ["3"] * 3

@@ -19,9 +19,10 @@ import pytest
 from inspect_support import add_account, make_app, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
-from survey_service import export
+from survey_service.export import writers
+from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 
 MULTILINGUAL = Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml"
 Q = load_file(MULTILINGUAL)
@@ -32,7 +33,7 @@ def row(language: str | None, **answers: Any) -> ReleasedRow:
 
 
 def test_a_multilingual_layout_has_a_language_column_and_default_labels():
-    layout = export.Layout([Q])
+    layout = Layout([Q])
     assert layout.names[:4] == ["batch", "questionnaire_version", "received", "language"]
     answers = layout.answers_of(row("ar", age_band="14_15", safe_places=["home"]))
     labels = dict(zip(layout.names, layout.cells(row("ar"), answers, False, True), strict=True))
@@ -44,9 +45,9 @@ def test_a_multilingual_layout_has_a_language_column_and_default_labels():
 
 
 def test_the_codebook_lists_each_languages_wording(tmp_path):
-    layout = export.Layout([Q])
+    layout = Layout([Q])
     path = tmp_path / "out.xlsx"
-    export.write_xlsx(path, layout, [row("pl", age_band="16_17")], export.Options(), [])
+    writers.write_xlsx(path, layout, [row("pl", age_band="16_17")], writers.Options(), [])
     sheet = openpyxl.load_workbook(path)["codebook"]
     header = [c.value for c in sheet[1]]
     assert header[6:] == ["question (pl)", "label (pl)", "question (ar)", "label (ar)"]
@@ -76,7 +77,7 @@ def test_the_codebook_lists_each_languages_wording(tmp_path):
 
 
 def test_a_single_language_export_has_no_language_column():
-    layout = export.Layout(
+    layout = Layout(
         [load_file(Path(__file__).parent / "fixtures/questionnaires/every-type-v1.toml")]
     )
     assert "language" not in layout.names

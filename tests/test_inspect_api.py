@@ -158,7 +158,7 @@ async def test_repeated_failures_lock_the_name_even_for_the_right_password(clien
 
 
 async def test_failures_slow_down_login(tmp_path, monkeypatch):
-    import survey_service.auth as auth_module
+    import survey_service.inspector.auth as auth_module
 
     waits: list[float] = []
 
@@ -292,7 +292,7 @@ async def test_qr_and_audit_routes(client):
 
 
 async def test_disabling_an_account_ends_its_tokens_and_sessions(client):
-    from survey_service import auth
+    from survey_service.inspector import auth
 
     headers = await token_for(client)
     await sign_in(client)

@@ -82,7 +82,8 @@ def test_tokens_from_the_command_line_expire_and_are_revoked_one_by_one(
 def test_the_password_command_sets_a_new_password(tmp_path: Path, monkeypatch, capsys):
     import asyncio
 
-    from survey_service import auth, cli, settings
+    from survey_service import cli, settings
+    from survey_service.inspector import auth
     from survey_service.store import open_store
 
     monkeypatch.setenv("SURVEY_DATA_DIR", str(tmp_path / "data"))

@@ -20,7 +20,7 @@ from inspect_support import add_account, make_app, make_settings, seed, token_fo
 from litestar.testing import AsyncTestClient
 
 from survey_service.confidentiality import cellkey
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
 
 Q = "have-your-say"
 FORMATS = ("csv", "json", "xlsx")
@@ -185,7 +185,7 @@ async def _waiting_views(client: Any, headers: dict[str, str]) -> str:
 def test_the_day_an_answer_is_released_is_drawn_at_random():
     """Whatever an intruder does, each answer's ready day is its own draw: the target's is
     as likely to come before every planted answer's as after them all."""
-    from survey_service.intake import eligible_on
+    from survey_service.respondent.intake import eligible_on
 
     rng_days = Counter()
     first = last = 0

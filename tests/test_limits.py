@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
-from survey_service.limits import too_deep
-from survey_service.ratelimit import RateLimiter, TrustedProxies, client_address
+from survey_service.http.limits import too_deep
+from survey_service.http.ratelimit import RateLimiter, TrustedProxies, client_address
 from survey_service.settings import Settings, SettingsError, from_env
 from tests.conftest import response_body
 
@@ -346,7 +346,7 @@ async def drive(
 
 
 async def _credentials(app: Any) -> list[tuple[bytes, bytes]]:
-    from survey_service import auth
+    from survey_service.inspector import auth
 
     store = app.state.store
     assert await auth.add_inspector(store, "amira", "correct horse battery", "test")
@@ -361,7 +361,7 @@ async def _credentials(app: Any) -> list[tuple[bytes, bytes]]:
 async def test_no_route_reads_more_than_its_cap_or_waits_past_the_timeout(settings):
     from litestar.routes import HTTPRoute
 
-    from survey_service.limits import DRAFT_UPLOAD_BYTES, FORM_BODY_BYTES, REVIEW_BODY_BYTES
+    from survey_service.http.limits import DRAFT_UPLOAD_BYTES, FORM_BODY_BYTES, REVIEW_BODY_BYTES
     from tests.test_headers import concrete
 
     conf = msgspec.structs.replace(settings, request_timeout_seconds=0.5)
@@ -410,7 +410,7 @@ async def test_the_body_deadline_ends_with_the_body_so_long_downloads_are_not_cu
     # stream: that wait must not count as a slow body (a large export streams for minutes).
     from litestar.types import Scope
 
-    from survey_service.limits import BodyDeadline
+    from survey_service.http.limits import BodyDeadline
 
     events: list[str] = []
 

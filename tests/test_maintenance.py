@@ -17,7 +17,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from survey_service import backup, housekeeping, retention
+from survey_service.ops import backup, housekeeping, retention
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore
@@ -323,7 +323,7 @@ async def test_the_service_sweeps_at_start(settings: Settings):
 
 
 async def test_expired_sessions_are_deleted(store: SQLiteStore):
-    from survey_service.store.inspectors import AuditEntry, Inspector
+    from survey_service.store.inspector import AuditEntry, Inspector
 
     entry = AuditEntry("2026-11-25T09:00:00Z", "test", "account added")
     await store.add_inspector(Inspector("ines", "hash", False, "2026-11-25T09:00:00Z"), entry)

@@ -13,7 +13,7 @@ from release_support import cut_batch
 
 from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
-from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspector
+from survey_service.store.inspector import AuditEntry, Batch, Credential, Inspector
 from survey_service.store.postgres import PostgresStore
 from survey_service.store.reviews import Review
 from survey_service.store.sqlite import SQLiteStore

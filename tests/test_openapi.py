@@ -19,9 +19,9 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from survey_service import api, api_docs, wire
 from survey_service.app import create_app
-from survey_service.errors import ErrorBody
+from survey_service.http.errors import ErrorBody
+from survey_service.respondent import api, api_docs, wire
 from survey_service.responses import Submission
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES

@@ -15,9 +15,9 @@ from inspect_support import make_app
 from litestar.testing import AsyncTestClient
 from release_support import cut_batch
 
-from survey_service import auth
+from survey_service.inspector import auth
 from survey_service.store import StoredVersion, StoreUnavailable
-from survey_service.store.inspectors import Batch
+from survey_service.store.inspector import Batch
 from survey_service.store.postgres import PostgresStore
 from tests.conftest import response_body
 from tests.serverproc import ServerProcess

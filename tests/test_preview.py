@@ -18,7 +18,9 @@ import pytest
 from inspect_support import add_account, make_app, make_settings, page_csrf, sign_in
 from litestar.testing import AsyncTestClient
 
-from survey_service import cli, drafts, limits, preview
+from survey_service import cli
+from survey_service.http import limits
+from survey_service.respondent import drafts, preview
 from survey_service.settings import Settings
 from tests.xlsform_support import Form, young_people_form
 

@@ -9,8 +9,8 @@ import pytest
 from inspect_support import add_account, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
-from survey_service import qr
 from survey_service.app import create_app
+from survey_service.inspector import qr
 
 PRIVATE = [
     ("http://127.0.0.1:8000", "loopback"),

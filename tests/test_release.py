@@ -93,6 +93,6 @@ def test_a_value_hidden_once_stays_hidden_and_a_later_release_only_hides_more():
 
 
 def test_a_question_marked_in_any_version_stays_a_quasi_identifier():
-    from survey_service.export import Layout
+    from survey_service.export.layout import Layout
 
     assert Layout([EVERY, V2]).quasi_identifiers == Layout([EVERY]).quasi_identifiers

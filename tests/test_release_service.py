@@ -13,7 +13,9 @@ from typing import Any
 import msgspec
 import pytest
 
-from survey_service import batches, downloads, retention
+from survey_service.export import downloads
+from survey_service.inspector import batches
+from survey_service.ops import retention
 from survey_service.questionnaires import canonical_bytes, content_hash
 from survey_service.release import schedule, service
 from survey_service.release.options import ReleaseOptions
@@ -176,7 +178,7 @@ async def test_the_dashboard_rounds_what_waits(store):
 
 
 async def test_nothing_received_today_is_ever_ready_today():
-    from survey_service.intake import eligible_on
+    from survey_service.respondent.intake import eligible_on
 
     for delay in (0, 1, 7):
         for draw in range(delay + 1):

@@ -9,7 +9,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from survey_service import cli, retention
+from survey_service import cli
+from survey_service.ops import retention
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore
 

@@ -17,7 +17,7 @@ from inspect_support import add_account, make_app, make_settings, on_store, page
 from inspect_support import token_for as token_of
 from litestar.testing import AsyncTestClient
 
-from survey_service import auth
+from survey_service.inspector import auth
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 REVIEW = "/inspect/questionnaires/every-type/review"
@@ -335,7 +335,7 @@ async def test_long_texts_are_read_for_the_review_page_in_a_worker_process():
     # The review page runs the screening finders again to flag words: a long text of phone
     # numbers costs what it costs at intake, so it goes to the pool, off the event loop.
     from survey_service.confidentiality import redaction
-    from survey_service.screener import INLINE_CHARS, Screener
+    from survey_service.respondent.screener import INLINE_CHARS, Screener
 
     long_text = ("call Zorblax on 0114 496 0999, " * 100)[: INLINE_CHARS * 2]
     short = "Wibbleton was scary"

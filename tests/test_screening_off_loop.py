@@ -12,8 +12,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
-from survey_service.ratelimit import RateLimiter
-from survey_service.screener import INLINE_CHARS, Screener, ScreeningUnavailable
+from survey_service.http.ratelimit import RateLimiter
+from survey_service.respondent.screener import INLINE_CHARS, Screener, ScreeningUnavailable
 from survey_service.settings import Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
 from tests.loop_latency import Latency, measure

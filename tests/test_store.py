@@ -23,7 +23,7 @@ from survey_service.store import (
     migrations,
     open_store,
 )
-from survey_service.store.inspectors import (
+from survey_service.store.inspector import (
     CONFLICT,
     AuditEntry,
     Batch,

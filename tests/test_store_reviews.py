@@ -14,7 +14,7 @@ from release_support import cut_batch
 from test_store import OpenStore, audit, row
 
 from survey_service.store import Store
-from survey_service.store.inspectors import Batch, Inspector
+from survey_service.store.inspector import Batch, Inspector
 from survey_service.store.reviews import Review
 
 # The store suite's fixtures: every test here runs on SQLite and on PostgreSQL.

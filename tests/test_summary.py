@@ -12,8 +12,8 @@ from inspect_support import FIXTURES, add_account, make_app, make_settings, seed
 from litestar.testing import AsyncTestClient
 from release_support import inputs, work_out
 
-from survey_service import charts
 from survey_service.confidentiality import cellkey
+from survey_service.inspector import charts
 from survey_service.questionnaires import load_file
 
 RISK = load_file(FIXTURES / "inspect" / "risk-v1.toml")

@@ -10,8 +10,8 @@ import struct
 
 import pytest
 
-from survey_service import webapp
 from survey_service.confidentiality import screening_rules
+from survey_service.respondent import webapp
 
 # Issues 4 and 16: what a phone downloads for the form (the page, which holds the CSS, the
 # scripts and the questionnaire, then the worker and the manifest), gzipped, icons aside.

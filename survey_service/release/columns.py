@@ -11,8 +11,9 @@ import msgspec
 
 from survey_service import periods
 from survey_service.confidentiality import kanonymity
-from survey_service.export import LANGUAGE_KEY, Layout, Protect
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.export.layout import LANGUAGE_KEY, Layout
+from survey_service.export.writers import Protect
+from survey_service.store.inspector import ReleasedRow
 
 BATCH = "@batch"
 RECEIVED = "@received"

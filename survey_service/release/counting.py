@@ -15,10 +15,10 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
 from survey_service.release.categories import category_of
 from survey_service.release.columns import Columns, Key
-from survey_service.store.inspectors import ReleaseInput
+from survey_service.store.inspector import ReleaseInput
 
 CellKey = tuple[tuple[Any, ...], str, str]  # (shown quasi-identifier answers, question, category)
 ROWS = ""  # the question of a cell that counts rows (its category: the questionnaire version)

@@ -17,10 +17,10 @@ from typing import Any
 import msgspec
 
 from survey_service.confidentiality import kanonymity
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
 from survey_service.release.columns import BLANK, Columns, Key
 from survey_service.release.counting import ANSWERED, ROWS, CellKey, count_cells, tally
-from survey_service.store.inspectors import ReleaseInput
+from survey_service.store.inspector import ReleaseInput
 
 
 class Previous:

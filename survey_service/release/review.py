@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 import msgspec
 
-from survey_service import audit
 from survey_service.confidentiality import redaction, screening
-from survey_service.export import Layout, Protect
+from survey_service.export.layout import Layout
+from survey_service.export.writers import Protect
+from survey_service.inspector import audit
 from survey_service.questionnaires import Questionnaire
 from survey_service.responses import FieldError
 from survey_service.store import Store
-from survey_service.store.inspectors import ReleasedRow
+from survey_service.store.inspector import ReleasedRow
 from survey_service.store.reviews import Quote, Review, TextCounts
 
 PAGE_SIZE = 20  # texts on the review page at a time, chosen at random among those waiting

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from survey_service import audit, batches
+from survey_service.inspector import audit, batches
 from survey_service.release import service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import Store

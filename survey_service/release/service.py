@@ -11,15 +11,15 @@ from typing import Any
 
 import msgspec
 
-from survey_service import audit
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
+from survey_service.inspector import audit
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, review
 from survey_service.release.columns import Columns, Key
 from survey_service.release.options import ReleaseOptions as Options
 from survey_service.release.tables import StoredCell, cells_from
 from survey_service.store import Store
-from survey_service.store.inspectors import (
+from survey_service.store.inspector import (
     CONFLICT,
     Batch,
     NewBatch,

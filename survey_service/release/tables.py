@@ -16,7 +16,7 @@ import msgspec
 
 from survey_service.confidentiality import cellkey, suppression
 from survey_service.confidentiality.suppression import Policy, Shown
-from survey_service.export import Layout
+from survey_service.export.layout import Layout
 from survey_service.release.categories import categories
 from survey_service.release.columns import BLANK, Columns
 from survey_service.release.protect import ANSWERED, ROWS, CellKey

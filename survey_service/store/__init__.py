@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
-from survey_service.store.inspectors import InspectorStore
+from survey_service.store.inspector import InspectorStore
 from survey_service.store.reviews import ReviewStore
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import asyncpg
 
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.group_commit import GroupCommitter
-from survey_service.store.inspect_postgres import InspectorPostgresMixin
+from survey_service.store.inspector_postgres import InspectorPostgresMixin
 from survey_service.store.review_postgres import ReviewPostgresMixin
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from survey_service.store.inspectors import AuditEntry
+from survey_service.store.inspector import AuditEntry
 from survey_service.store.reviews import Quote, Review, ReviewState, TextCounts, TextToReview
 
 _AUDIT_INSERT = "INSERT INTO audit (at, actor, action, detail) VALUES ($1, $2, $3, $4)"

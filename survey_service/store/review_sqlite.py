@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import msgspec
 
-from survey_service.store.inspectors import AuditEntry
+from survey_service.store.inspector import AuditEntry
 from survey_service.store.reviews import Quote, Review, ReviewState, TextCounts, TextToReview
 
 T = TypeVar("T")

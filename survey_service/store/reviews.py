@@ -10,7 +10,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from survey_service.store.inspectors import AuditEntry
+from survey_service.store.inspector import AuditEntry
 
 ReviewState = Literal["waiting", "approved", "withheld"]
 STATES: tuple[ReviewState, ...] = ("waiting", "approved", "withheld")

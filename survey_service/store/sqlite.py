@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 import aiosqlite
 import msgspec
 
-from survey_service import file_modes
+from survey_service.ops import file_modes
 from survey_service.store import NewResponse, Outcome, StoredVersion, StoreUnavailable, migrations
 from survey_service.store.group_commit import GroupCommitter, OnThread
-from survey_service.store.inspect_sqlite import InspectorSQLMixin
+from survey_service.store.inspector_sqlite import InspectorSQLMixin
 from survey_service.store.review_sqlite import ReviewSQLMixin
 
 log = logging.getLogger(__name__)

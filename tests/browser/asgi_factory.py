@@ -7,8 +7,8 @@ changed release of the app on the same origin.
 import os
 from pathlib import Path
 
-from survey_service import webapp
 from survey_service.app import create_app
+from survey_service.respondent import webapp
 from survey_service.settings import from_env
 
 

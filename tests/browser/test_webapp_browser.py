@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 
-from survey_service.webapp import STATIC_DIR
+from survey_service.respondent.webapp import STATIC_DIR
 
 from .conftest import ARTIFACTS, CHROMIUM, PHONE, Server
 

@@ -1,0 +1,1 @@
+"""What every HTTP route shares: the one error shape, security headers, body limits, rate limits."""
