@@ -16,7 +16,7 @@ from litestar.response import Redirect, Stream
 
 from survey_service.confidentiality import suppression
 from survey_service.http.ratelimit import rate_limited
-from survey_service.inspector import api, audit, auth, charts, guides, wire
+from survey_service.inspector import audit, auth, charts, guides, wire
 from survey_service.inspector.service import InspectorService, Refused
 from survey_service.inspector.wire import NO_STORE
 from survey_service.release import review
@@ -411,16 +411,6 @@ def portal_router() -> Router:
         response_headers=NO_STORE,
         include_in_schema=False,
     )
-
-
-def inspector_routes(settings: Settings) -> list[Router]:
-    """Everything on the inspectors' side, for create_app."""
-    del settings  # read per request from app.state.settings
-    from survey_service.inspector import (
-        portal_review,  # its pages render with this module's helpers
-    )
-
-    return [api.api_router(), portal_router(), portal_review.review_router()]
 
 
 def format_stamp(value: str) -> str:
