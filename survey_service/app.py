@@ -17,7 +17,7 @@ from survey_service.http import limits
 from survey_service.http.errors import EXCEPTION_HANDLERS
 from survey_service.http.headers import add_security_headers
 from survey_service.http.ratelimit import TrustedProxies, limiters_for
-from survey_service.inspector import portal, portal_preview
+from survey_service.inspector import portal_preview, routes
 from survey_service.ops import housekeeping, retention
 from survey_service.release import schedule
 from survey_service.respondent import api, webapp
@@ -74,7 +74,7 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
         route_handlers=[
             *api.routes(settings),
             *webapp.webapp_routes(settings),
-            *portal.inspector_routes(settings),
+            *routes.inspector_routes(settings),
             portal_preview.preview_router(),
         ],
         lifespan=[lifespan],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import getpass
 import os
 import sys
@@ -13,11 +12,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from survey_service.export import downloads
+from survey_service import periods
 from survey_service.export.writers import FORMATS
-from survey_service.inspector import audit, auth, batches
-from survey_service.release import service
-from survey_service.release.service import Protected
+from survey_service.inspector import auth
+from survey_service.inspector.service import Export, InspectorService, Refused
 from survey_service.settings import Settings
 from survey_service.store import Store, open_store
 
@@ -224,33 +222,24 @@ class Progress:
 
 
 def _export(args: argparse.Namespace, conf: Settings) -> int:
-    async def plan(store: Store) -> tuple[Protected, downloads.Plan] | str:
-        versions = (await batches.versions_of(store)).get(args.questionnaire)
-        if versions is None:
-            return f"no questionnaire named {args.questionnaire}"
-        released = await store.list_batches(args.questionnaire)
-        if args.batch is not None:
-            released = [b for b in released if b.number == args.batch]
-            if not released:
-                return f"{args.questionnaire} has no batch {args.batch}"
-        if not released:
-            return "nothing is released yet: release a batch first"
-        today = dt.datetime.now(dt.UTC).date()
-        release = await service.protected(store, versions, conf.release, today)
-        p = downloads.Plan(args.questionnaire, released, args.format, args.codes, CLI_ACTOR)
-        await audit.record(store, CLI_ACTOR, "export", p.audit_detail)
-        return release, p
+    async def plan(store: Store) -> Export | str:
+        service = InspectorService(store, conf, periods.utc_today)
+        try:
+            return await service.export(
+                CLI_ACTOR, args.questionnaire, args.batch, args.format, args.codes
+            )
+        except Refused as refusal:
+            return _export_refusal(args, refusal)
 
     planned = _with_store(conf, plan)
     if isinstance(planned, str):
         print(f"error: {planned}", file=sys.stderr)
         return 1
-    release, p = planned
     if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
         print("error: give -o FILE.xlsx for a spreadsheet", file=sys.stderr)
         return 2
     store = open_store(conf)  # iter_released opens its own connection
-    chunks = downloads.stream(store, release, p, conf.data_dir / "export-tmp", Progress(p.rows))
+    chunks = planned.chunks(store, Progress(planned.rows))
     out = args.output.open("wb") if args.output else sys.stdout.buffer
     try:
         for chunk in chunks:
@@ -259,5 +248,14 @@ def _export(args: argparse.Namespace, conf: Settings) -> int:
         if args.output:
             out.close()
     if args.output:
-        print(f"wrote {p.rows} rows to {args.output}", file=sys.stderr)
+        print(f"wrote {planned.rows} rows to {args.output}", file=sys.stderr)
     return 0
+
+
+def _export_refusal(args: argparse.Namespace, refusal: Refused) -> str:
+    """The service's refusal in the command line's words."""
+    if refusal.kind == "not found" and refusal.field == "questionnaire":
+        return f"no questionnaire named {args.questionnaire}"
+    if refusal.kind == "not found" and refusal.field == "batch":
+        return f"{args.questionnaire} has no batch {args.batch}"
+    return refusal.message

@@ -1,6 +1,6 @@
 """How one response becomes its row of cells: a plan worked out once per questionnaire version,
-so that a row costs a template copy and one step per answer given (exports run at 100,000+
-rows/s, and a function call per cell would eat most of that).
+so that a row costs a template copy and one step per answer given (a function call per cell
+would eat most of an export's time; bench/ measures it).
 
 Two renderings share the plans: cell values (XLSX, JSON, `Layout.cells`) and CSV text, quoted
 here as csv.writer quotes, so the CSV export joins rows itself at a fraction of its cost.

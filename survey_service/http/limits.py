@@ -79,8 +79,8 @@ async def read_body(receive: Receive, limit: int, timeout: float, declared: byte
 
 
 # The largest body any route other than the two respondent POSTs takes: the portal's forms
-# (sign-in, release, sign-out) hold a few short fields. Litestar's default was 10 MB, and 60
-# held sign-in bodies took a worker from 113 MB to 722 MB.
+# (sign-in, release, sign-out) hold a few short fields. Litestar's default was 10 MB, and a
+# few dozen held sign-in bodies grew a worker's memory several times over.
 FORM_BODY_BYTES = 8 * 1024
 # The review form (rule 5) sends a field per word ticked for redaction: a 5,000-character
 # answer holds up to about 2,500 words, "redact=2499&" each, so it gets a larger cap of its own.

@@ -16,15 +16,16 @@ from litestar.response import Redirect, Stream
 
 from survey_service.confidentiality import suppression
 from survey_service.http.ratelimit import rate_limited
-from survey_service.inspector import api as inspect_api
-from survey_service.inspector import audit, auth, batches, charts, guides, qr
-from survey_service.inspector.api import NO_STORE
-from survey_service.release import review, service, tables
+from survey_service.inspector import audit, auth, charts, guides, wire
+from survey_service.inspector.service import InspectorService, Refused
+from survey_service.inspector.wire import NO_STORE
+from survey_service.release import review
 from survey_service.settings import Settings
 
 HTML = "text/html"  # Litestar adds "; charset=utf-8" to text/ types
 AUDIENCES = {"young_people": "Young people", "staff": "Social workers (staff)"}
 POLICY_NAMES = {name: p.label for name, p in suppression.POLICIES.items()}
+AUDIT_PAGE = 100  # entries a page shows
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("survey_service.inspector", "templates"),
@@ -159,9 +160,8 @@ async def logout(request: Request[Any, Any, Any], state: State) -> Response[Any]
     return response
 
 
-async def _overview(state: State) -> list[batches.Overview]:
-    settings: Settings = state.settings
-    return await batches.overview(state.store, settings.release, state.today())
+def _service(state: State) -> InspectorService:
+    return InspectorService(state.store, state.settings, state.today)
 
 
 @get("/", guards=[auth.page_guard])
@@ -170,14 +170,10 @@ async def dashboard(request: Request[Any, Any, Any], state: State) -> Response[s
         request,
         "dashboard.html",
         title="Dashboard",
-        questionnaires=await _overview(state),
+        questionnaires=await _service(state).overview(),
         min_batch=state.settings.min_batch,
         reviewer=await review.is_reviewer(state.store, request.state.inspector),
     )
-
-
-async def _one(state: State, questionnaire: str) -> batches.Overview | None:
-    return next((o for o in await _overview(state) if o.id == questionnaire), None)
 
 
 def _not_found(request: Request[Any, Any, Any]) -> Response[str]:
@@ -198,8 +194,10 @@ async def _batches_page(
     notice: str = "",
     error: str = "",
 ) -> Response[str]:
-    one = await _one(state, questionnaire)
-    if one is None:
+    service = _service(state)
+    try:
+        one = await service.questionnaire(questionnaire)
+    except Refused:
         return _not_found(request)
     settings: Settings = state.settings
     return render(
@@ -210,7 +208,7 @@ async def _batches_page(
         q=one,
         min_batch=settings.min_batch,
         delay_days=settings.release_delay_days,
-        revisions=await state.store.batch_revisions(questionnaire),
+        revisions=await service.revisions(questionnaire),
         notice=notice,
         error=error,
     )
@@ -225,8 +223,8 @@ async def batches_page(
 ) -> Response[str]:
     notice = ""
     if released is not None:
-        batch = await state.store.get_batch(released)
-        if batch is not None and batch.questionnaire == questionnaire:
+        batch = await _service(state).released_batch(questionnaire, released)
+        if batch is not None:
             notice = f"Batch {batch.number} released with {batch.count} responses."
     return await _batches_page(request, state, questionnaire, notice=notice)
 
@@ -238,17 +236,14 @@ async def release(
     form = await request.form()
     if not _csrf_ok(request, form):
         return _forbidden(request)
-    versions = await inspect_api._versions(state, questionnaire)
-    if versions is None:
-        return _not_found(request)
-    settings: Settings = state.settings
-    result = await service.release(
-        state.store, versions, settings.release, request.state.inspector, state.today()
-    )
-    if isinstance(result, service.Refusal):
-        return await _batches_page(request, state, questionnaire, 409, error=result.message)
+    try:
+        batch = await _service(state).release(questionnaire, request.state.inspector)
+    except Refused as refusal:
+        if refusal.kind == "not found":
+            return _not_found(request)
+        return await _batches_page(request, state, questionnaire, 409, error=refusal.message)
     return Redirect(
-        f"/inspect/questionnaires/{quote(questionnaire)}?released={result.number}",
+        f"/inspect/questionnaires/{quote(questionnaire)}?released={batch.number}",
         status_code=303,
     )
 
@@ -261,9 +256,15 @@ async def download(
     file: FromPath[str],
     codes: FromQuery[str | None] = None,
 ) -> Response[Any] | Stream:
-    return await inspect_api.export_questionnaire.fn(  # same checks and audit as the API
-        request, state, questionnaire, file, codes
-    )
+    # The API's link, answered as the API answers it: the same checks, audit and errors.
+    try:
+        wanted = wire.Download.parse(file, codes, all_allowed=True)
+        export = await _service(state).export(
+            request.state.inspector, questionnaire, wanted.batch, wanted.fmt, wanted.codes
+        )
+    except Refused as refusal:
+        return wire.refused(refusal)
+    return wire.download(export, state.store)
 
 
 @get("/questionnaires/{questionnaire:str}/summary", guards=[auth.page_guard])
@@ -274,18 +275,17 @@ async def summary_page(
     policy: FromQuery[str | None] = None,
     by: FromQuery[str | None] = None,
 ) -> Response[Any]:
-    one = await _one(state, questionnaire)
-    if one is None:
+    service = _service(state)
+    actor = request.state.inspector
+    try:
+        one = await service.questionnaire(questionnaire)
+    except Refused:
         return _not_found(request)
-    result = await inspect_api.build_summary(state, questionnaire, policy, by)
-    if isinstance(result, Response):  # a bad choice in the form: show the plain summary
-        result = await inspect_api.build_summary(state, questionnaire, None, None)
-        assert isinstance(result, tables.Summary)
-    await audit.viewed_summary(
-        state.store, request.state.inspector, questionnaire, result.policy, result.by
-    )
-    versions = await inspect_api._versions(state, questionnaire)
-    assert versions is not None
+    try:
+        result = await service.summary(actor, questionnaire, policy, by)
+    except Refused:  # a bad choice in the form: show the plain summary
+        result = await service.summary(actor, questionnaire, None, None)
+    versions = await service.versions(questionnaire)
     qis = {q.id: q.text for v in versions for q in v.questions() if q.quasi_identifier}
     drawn = {s.id: charts.chart_svg(s, f"chart-{s.id}") for s in result.questions if s.rows}
     settings: Settings = state.settings
@@ -330,23 +330,20 @@ async def _poster_page(
     title: str,
     size: str = "",
 ) -> Response[str]:
-    versions = await inspect_api._versions(state, questionnaire)
-    if versions is None:
+    try:
+        poster = await _service(state).poster(questionnaire)
+    except Refused:
         return _not_found(request)
-    settings = state.settings
-    base = settings.public_base_url
-    private = qr.private_reason(base)
     return render(
         request,
         template,
-        title=f"{title}: {versions[-1].title}",
-        q=versions[-1],
+        title=f"{title}: {poster.questionnaire.title}",
+        q=poster.questionnaire,
         size=size,
-        link=qr.short_link(base, questionnaire),
-        url=qr.target_url(base, questionnaire),
-        # No QR code to where phones cannot follow, unless the operator said it is meant.
-        refusal=qr.refusal(base, settings.posters_allow_private_url),
-        private=private,
+        link=poster.link,
+        url=poster.url,
+        refusal=poster.refusal,
+        private=poster.private,
     )
 
 
@@ -363,10 +360,11 @@ async def help_page(request: Request[Any, Any, Any], name: FromPath[str]) -> Res
 async def audit_page(
     request: Request[Any, Any, Any], state: State, before: FromQuery[int | None] = None
 ) -> Response[str]:
-    if not audit.valid_before(before):
-        return render(request, "message.html", 400, title="Audit log", message=audit.BAD_BEFORE)
-    entries = await audit.recent(state.store, 100, before)
-    older = entries[-1].id if len(entries) == 100 else None
+    try:
+        entries = await _service(state).audit_log(AUDIT_PAGE, before)
+    except Refused as refusal:
+        return render(request, "message.html", 400, title="Audit log", message=refusal.message)
+    older = entries[-1].id if len(entries) == AUDIT_PAGE else None
     return render(request, "audit.html", title="Audit log", entries=entries, older=older)
 
 
@@ -413,16 +411,6 @@ def portal_router() -> Router:
         response_headers=NO_STORE,
         include_in_schema=False,
     )
-
-
-def inspector_routes(settings: Settings) -> list[Router]:
-    """Everything on the inspectors' side, for create_app."""
-    del settings  # read per request from app.state.settings
-    from survey_service.inspector import (
-        portal_review,  # its pages render with this module's helpers
-    )
-
-    return [inspect_api.api_router(), portal_router(), portal_review.review_router()]
 
 
 def format_stamp(value: str) -> str:

@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException
 
 from survey_service.http import limits
 from survey_service.inspector import auth, portal
-from survey_service.inspector.api import NO_STORE
+from survey_service.inspector.wire import NO_STORE
 from survey_service.respondent import drafts, preview
 from survey_service.respondent.form_page import Shell
 from survey_service.respondent.webapp import STATIC_DIR, catalogues

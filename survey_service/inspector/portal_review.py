@@ -14,9 +14,9 @@ from litestar.response import Redirect
 
 from survey_service.export.layout import Layout
 from survey_service.http import limits
-from survey_service.inspector import api as inspect_api
 from survey_service.inspector import auth, portal
-from survey_service.inspector.api import NO_STORE
+from survey_service.inspector.service import InspectorService, Refused
+from survey_service.inspector.wire import NO_STORE
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import review
 
@@ -29,6 +29,15 @@ QUOTES_SHOWN = 10  # approved answers offered for quoting at a time, chosen at r
 
 def _where(questionnaire: str, page: str) -> str:
     return f"/inspect/questionnaires/{quote(questionnaire)}/{page}"
+
+
+async def _versions(state: State, questionnaire: str) -> list[Questionnaire] | None:
+    try:
+        return await InspectorService(state.store, state.settings, state.today).versions(
+            questionnaire
+        )
+    except Refused:
+        return None
 
 
 async def _reviewer(request: Request[Any, Any, Any], state: State) -> bool:
@@ -75,7 +84,7 @@ async def review_page(
     redactions: FromQuery[int] = 0,
     quotable: FromQuery[int] = 0,
 ) -> Response[str]:
-    versions = await inspect_api._versions(state, questionnaire)
+    versions = await _versions(state, questionnaire)
     if versions is None:
         return portal._not_found(request)
     if not await _reviewer(request, state):
@@ -97,7 +106,7 @@ async def review_submit(
     form = await request.form()
     if not portal._csrf_ok(request, form):
         return portal._forbidden(request)
-    versions = await inspect_api._versions(state, questionnaire)
+    versions = await _versions(state, questionnaire)
     if versions is None:
         return portal._not_found(request)
     if not await _reviewer(request, state):
@@ -138,7 +147,7 @@ async def quotes_page(
     questionnaire: FromPath[str],
     changed: FromQuery[str | None] = None,
 ) -> Response[str]:
-    versions = await inspect_api._versions(state, questionnaire)
+    versions = await _versions(state, questionnaire)
     if versions is None:
         return portal._not_found(request)
     return await _quotes_page(request, state, versions, notice=_changed(changed))
@@ -187,7 +196,7 @@ async def quotes_submit(
     form = await request.form()
     if not portal._csrf_ok(request, form):
         return portal._forbidden(request)
-    versions = await inspect_api._versions(state, questionnaire)
+    versions = await _versions(state, questionnaire)
     if versions is None:
         return portal._not_found(request)
     if not await _reviewer(request, state):

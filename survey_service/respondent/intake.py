@@ -16,7 +16,7 @@ from survey_service.respondent.screener import Screener
 from survey_service.responses import FieldError, Rules, Screen, Submission
 from survey_service.store import NewResponse, Store
 
-# Items checked between two chances for other requests to run (about 1 ms of work).
+# Items checked between two chances for other requests to run (a short slice of work).
 _YIELD_EVERY = 100
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected"]

@@ -149,5 +149,5 @@ def preview_app(path: Path, static_dir: Path | None = None) -> Litestar:
 
 
 def app_from_env() -> Litestar:
-    """The entry point for the preview's server process (see cli.py)."""
+    """The entry point for the preview's server process (see the cli package's `preview`)."""
     return preview_app(Path(os.environ[FILE_VARIABLE]))

@@ -1,10 +1,10 @@
 """Screening off the event loop (rule 5): free text goes to a pool of worker processes, in
 chunks, within a time budget per request.
 
-Screening is pure Python, so a thread would not free the loop (the GIL): one 2 MB batch of
-phone-like text once held every other request for 84 s. A small request's text (a few answers,
-up to INLINE_CHARS) is screened in place, since that costs less than the trip to a worker
-(about 5 ms at the very worst, 1 ms for ordinary words); anything more goes to the pool, whose
+Screening is pure Python, so a thread would not free the loop (the GIL): one large batch of
+phone-like text once held every other request for over a minute. A small request's text (a few
+answers, up to INLINE_CHARS) is screened in place, since that costs less than the trip to a
+worker (bench/ measures both); anything more goes to the pool, whose
 processes are started on first use (tests that never send a long text never start one).
 
 A request whose screening is not done within its budget, or whose worker died, gets 503 with
@@ -56,8 +56,8 @@ def read_items(items: Sequence[Item]) -> list[redaction.Reading]:
 
 def _start_worker() -> None:
     # Below the server in the queue for a CPU: on a small machine the event loop, which
-    # answers everyone else, comes first (measured: the worst GET during a 2 MB batch of
-    # phone numbers went from 27 ms to under 10 at nice 10).
+    # answers everyone else, comes first (see bench/: the worst GET during a large batch of
+    # phone numbers).
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
     screening.warm()

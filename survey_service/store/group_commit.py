@@ -6,8 +6,8 @@ were waiting when it was asked for. A backend gives either an async function tha
 group's rows (PostgreSQL), or an `OnThread` (SQLite): a function that commits a group on the
 backend's own writer thread, which then goes straight on to the responses that arrived while
 it was committing. That thread answers each group the moment it commits, and never sits idle
-waiting for a busy event loop to hand it the next group (measured: 43% of the SQLite
-writer's time under 64 connections).
+waiting for a busy event loop to hand it the next group (which was a large share of the
+SQLite writer's time under many connections; see bench/).
 """
 
 from __future__ import annotations

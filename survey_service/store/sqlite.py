@@ -29,8 +29,8 @@ WRITER_CACHE_KIB = 64 * 1024
 # Pages the WAL may hold before a commit copies them into the database file. SQLite's 1000
 # (4 MiB) meant a checkpoint every few groups under load, each rewriting pages the next
 # groups dirtied again (ids are random, so inserts touch pages all over the table). 4000
-# (16 MiB) copies each page once for several commits: measured +15% batch ingest, and the
-# single-response p99 stayed under 30 ms.
+# (16 MiB) copies each page once for several commits: faster batch ingest with no worse
+# single-response latency (see bench/).
 WAL_CHECKPOINT_PAGES = 4000
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 _RELEASES_STALE = "UPDATE release_state SET generation = generation + 1, basis = ''"
@@ -370,7 +370,7 @@ def _role_pragmas(readonly: bool) -> tuple[str, ...]:
         return ("PRAGMA query_only=ON",)
     # Responses are keyed by random ids, so each insert lands on a random page: with
     # SQLite's default 2 MiB cache most of them are read back in first. 64 MiB keeps a few
-    # hundred thousand responses' pages in memory (measured: +11% inserts at 300k).
+    # hundred thousand responses' pages in memory (faster inserts at that size; see bench/).
     # temp_store: the ids _insert_group notes in its temporary table stay in memory.
     return (
         f"PRAGMA cache_size=-{WRITER_CACHE_KIB}",
