@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from survey_service import webapp
+from survey_service.respondent import webapp
 
 pytestmark = pytest.mark.slow
 
@@ -168,7 +168,7 @@ def test_the_installed_wheel_renders_the_guides(installed: Path, tmp_path: Path)
         [
             installed / "python",
             "-c",
-            "from survey_service import guides; print(guides.page('numbers')[0])",
+            "from survey_service.inspector import guides; print(guides.page('numbers')[0])",
         ],
         cwd=tmp_path,
         env=_clean_env(),
