@@ -52,7 +52,7 @@ lint: install ## ruff (lint and format check), mypy, and pip-audit when the inde
 .PHONY: lock
 lock: ## Remake requirements.lock from pyproject.toml, keeping the versions it pins (UPGRADE=1: newest within the bounds)
 	test -x $(BIN)/pip-compile || $(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+	$(BIN)/pip-compile --quiet --all-extras --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
 		--output-file requirements.lock pyproject.toml
 
