@@ -120,7 +120,7 @@ async def _read(request: Request[Any, Any, Any], limit: int) -> tuple[bytes, _An
         return b"", _problem(408, "body", "took too long to arrive; send it again")
 
 
-def _items(body: bytes, settings: Any, batch: bool) -> tuple[Sequence[Any], _Answer | None]:
+def _items(body: bytes, settings: Settings, batch: bool) -> tuple[Sequence[Any], _Answer | None]:
     """The submitted items: a well-formed body in one typed pass (only where the depth limit
     allows what such a body nests, so a stricter SURVEY_MAX_JSON_DEPTH refuses exactly what it
     did), anything else the careful way, which names each problem."""
@@ -137,7 +137,7 @@ def _items(body: bytes, settings: Any, batch: bool) -> tuple[Sequence[Any], _Ans
         return [], _problem(422, "responses", "send an object with a list of responses")
 
 
-def _decode(body: bytes, settings: Any) -> tuple[Any, _Answer | None]:
+def _decode(body: bytes, settings: Settings) -> tuple[Any, _Answer | None]:
     """The careful path: depth, then generic JSON, so each problem gets its own answer."""
     if limits.too_deep(body, settings.max_json_depth):
         return None, _problem(400, "body", f"nests deeper than {settings.max_json_depth} levels")

@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from survey_service import audit, auth, batches, downloads
 from survey_service.export import FORMATS
@@ -25,7 +25,7 @@ MIN_PASSWORD = 10
 T = TypeVar("T")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inspectors = sub.add_parser(
         "inspectors",
         help="inspector accounts: add, list, disable, reviewer, password, token, revoke",

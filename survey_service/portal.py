@@ -260,9 +260,11 @@ async def download(
     file: FromPath[str],
     codes: FromQuery[str | None] = None,
 ) -> Response[Any] | Stream:
-    return await inspect_api.export_questionnaire.fn(  # same checks and audit as the API
+    # The handler's own function (a route's .fn is typed Any): same checks and audit as the API.
+    answer: Response[Any] | Stream = await inspect_api.export_questionnaire.fn(
         request, state, questionnaire, file, codes
     )
+    return answer
 
 
 @get("/questionnaires/{questionnaire:str}/summary", guards=[auth.page_guard])
