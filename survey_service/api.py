@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -111,12 +112,13 @@ async def _read(request: Request[Any, Any, Any], limit: int) -> tuple[bytes, _An
         return b"", _problem(415, "body", "send JSON with Content-Type: application/json")
     timeout = request.app.state.settings.request_timeout_seconds
     try:
-        return await limits.read_body(request.receive, limit, timeout, declared), None
+        async with asyncio.timeout(timeout):
+            return await limits.read_body(request.receive, limit, declared), None
     except limits.ClientGone:
         return b"", _problem(400, "body", "the connection closed before the body arrived")
     except limits.BodyTooLarge:
         return b"", _problem(413, "body", f"is larger than {limit} bytes")
-    except limits.BodyTooSlow:
+    except TimeoutError:
         return b"", _problem(408, "body", "took too long to arrive; send it again")
 
 

@@ -154,9 +154,10 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
         assert stored == {b["id"] for b in bodies}
         # A different answer under a stored id is a conflict on either instance.
         clash = {**bodies[0], "answers": {"fits": "no"}}
-        for server in servers:
-            answer = httpx.post(f"{server.url}/api/responses", json=clash)
-            assert answer.status_code == 409
+        async with httpx.AsyncClient(timeout=30) as client:
+            for server in servers:
+                answer = await client.post(f"{server.url}/api/responses", json=clash)
+                assert answer.status_code == 409
 
         # The days pass: every response is ready. Inspectors press Release on both instances at
         # once, three times each: one batch holds all 30 responses; every other press finds
