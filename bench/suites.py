@@ -99,7 +99,7 @@ def wrk(url: str, seconds: int = WRK_SECONDS) -> WrkResult:
 
 
 @contextlib.contextmanager
-def baseline_server(ctx: Context, server: str = "granian") -> Iterator[str]:
+def baseline_server(server: str = "granian") -> Iterator[str]:
     port = free_port()
     if server == "granian":
         cmd = [
@@ -146,7 +146,7 @@ def single_ingest(ctx: Context, rounds: int = 2) -> list[Row]:
     judged the noise as much as the service. p99 is the worst of the durable runs."""
     base_runs: list[WrkResult] = []
     durable_runs: list[WrkResult] = []
-    with baseline_server(ctx) as base_url, ctx.server("single") as server:
+    with baseline_server() as base_url, ctx.server("single") as server:
         wrk(base_url, 2)  # warm up
         wrk(server.url, 2)
         for _ in range(rounds):
@@ -183,7 +183,7 @@ def uvicorn_comparison(ctx: Context) -> list[Row]:
         import uvicorn  # noqa: F401
     except ImportError:
         return [Row("baseline under uvicorn", "n/a (pip install uvicorn to compare)")]
-    with baseline_server(ctx, "uvicorn") as url:
+    with baseline_server("uvicorn") as url:
         wrk(url, 2)
         result = wrk(url, max(3, WRK_SECONDS // 2))
     granian = ctx.figures.get("baseline_rps", 0.0)
@@ -288,7 +288,7 @@ def batch_ingest(
     ]
 
 
-def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
+def rate_limiter(_ctx: Context, clients: int = 200_000) -> list[Row]:
     """Issue 17, item 4: token-bucket takes per second from `clients` distinct addresses,
     twice the tracking cap (spoofed addresses), against a few hundred addresses."""
     from survey_service.ratelimit import RateLimiter
@@ -314,7 +314,7 @@ def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
     ]
 
 
-def app_shell_weight(ctx: Context) -> list[Row]:
+def app_shell_weight(_ctx: Context) -> list[Row]:
     """(c) what a phone downloads for the form: the page, which inlines the CSS, the scripts,
     the questionnaire and its words; then, once the form is usable, the worker and manifest."""
     from survey_service import webapp
@@ -343,7 +343,7 @@ def app_shell_weight(ctx: Context) -> list[Row]:
     return rows
 
 
-def first_load(ctx: Context) -> list[Row]:
+def first_load(_ctx: Context) -> list[Row]:
     """(c) time to a usable form on Slow 3G with a 6× CPU slowdown (bench/first_load.py)."""
     from bench import first_load as bench_first_load
 
@@ -388,7 +388,7 @@ def fuzz(ctx: Context, examples: int = 10_000) -> list[Row]:
     ]
 
 
-def export(ctx: Context) -> list[Row]:
+def export(_ctx: Context) -> list[Row]:
     """The inspectors' export (bench/export_bench.py): rows/s and memory growth."""
     from bench import export_bench
 
@@ -396,7 +396,7 @@ def export(ctx: Context) -> list[Row]:
     return [Row(f, v, t, verdict(ok)) for f, v, t, ok in export_bench.run(rows)]
 
 
-def postgres(ctx: Context) -> list[Row]:
+def postgres(_ctx: Context) -> list[Row]:
     """PostgreSQL ingest beside SQLite (bench/postgres_bench.py), where PostgreSQL exists."""
     from bench import postgres_bench
 

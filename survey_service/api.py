@@ -53,7 +53,7 @@ class _Answer:
             ],
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, _scope: Scope, _receive: Receive, send: Send) -> None:
         await send(self.start)  # type: ignore[arg-type]
         await send(self.body)  # type: ignore[arg-type]
 

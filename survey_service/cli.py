@@ -224,7 +224,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
     return 0
 
 
-def _doctor(args: argparse.Namespace, conf: settings.Settings) -> int:
+def _doctor(_args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service import doctor
 
     findings = doctor.examine(conf)
@@ -299,7 +299,7 @@ def _preview(args: argparse.Namespace, conf: settings.Settings) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace, conf: settings.Settings) -> int:
+def _serve(_args: argparse.Namespace, conf: settings.Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 

@@ -121,7 +121,7 @@ def _add(args: argparse.Namespace, conf: Settings) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace, conf: Settings) -> int:
+def _list(_args: argparse.Namespace, conf: Settings) -> int:
     for account in _with_store(conf, lambda s: s.list_inspectors()):
         state = "disabled" if account.disabled else "active"
         role = "\treviewer" if account.reviewer else ""

@@ -47,7 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     writer.set_defaults(func=_export)
 
 
-def _import(args: argparse.Namespace, conf: Settings) -> int:
+def _import(args: argparse.Namespace, _conf: Settings) -> int:
     try:
         result = read_xlsform(args.form)
     except XLSFormError as exc:

@@ -56,7 +56,7 @@ def _http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[b
     return error_response(exc.status_code, [FieldError(field, message)], exc.headers)
 
 
-def _store_unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[bytes]:
+def _store_unavailable(_: Request[Any, Any, Any], _exc: StoreUnavailable) -> Response[bytes]:
     return error_response(
         503,
         [FieldError("body", "storage is unavailable for a moment: nothing was saved, try again")],
@@ -64,7 +64,9 @@ def _store_unavailable(_: Request[Any, Any, Any], exc: StoreUnavailable) -> Resp
     )
 
 
-def _screening_unavailable(_: Request[Any, Any, Any], exc: ScreeningUnavailable) -> Response[bytes]:
+def _screening_unavailable(
+    _: Request[Any, Any, Any], _exc: ScreeningUnavailable
+) -> Response[bytes]:
     return error_response(
         503,
         [

@@ -18,7 +18,7 @@ SECURITY_HEADERS = {
 _RAW = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
+async def add_security_headers(message: Message, _scope: Scope) -> None:
     """A `before_send` hook: unlike middleware, which Litestar runs only for a matched route,
     it also reaches the router's own 404 and 405 answers. Async on purpose: Litestar runs a
     plain function hook in a worker thread, a thread hop for every message sent."""

@@ -104,7 +104,7 @@ async def test_the_inspector_sees_each_attempt_on_their_name(accounts: Store, co
     assert refused == ["paused after 5 failed sign-ins in 15 minutes, until 2026-11-25T10:15:00Z"]
 
 
-async def test_tokens_expire_after_the_days_asked_for(accounts: Store, conf):
+async def test_tokens_expire_after_the_days_asked_for(accounts: Store):
     token = await auth.issue_token(accounts, "amira", "test", days=2, now=T0)
     assert token is not None
     hashed = auth.secret_hash(token)

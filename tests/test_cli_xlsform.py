@@ -96,8 +96,9 @@ def test_export_a_bundled_questionnaire_and_import_it_unchanged(
     assert content_hash(load_file(out / f"{original.id}-v1.toml")) == content_hash(original)
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_export_reads_the_published_copy_when_the_file_is_gone(
-    monkeypatch, data_dir: Path, questionnaires_dir: Path, tmp_path: Path
+    monkeypatch, questionnaires_dir: Path, tmp_path: Path
 ):
     monkeypatch.setenv("SURVEY_QUESTIONNAIRES_DIR", str(questionnaires_dir))
     cli.preflight(cli.settings.from_env())  # publishes the fixture questionnaires
@@ -110,14 +111,16 @@ def test_export_reads_the_published_copy_when_the_file_is_gone(
     assert content_hash(load_file(tmp_path / "every-type-v1.toml")) == content_hash(published)
 
 
-def test_export_default_file_name(data_dir: Path, tmp_path: Path, monkeypatch):
+@pytest.mark.usefixtures("data_dir")
+def test_export_default_file_name(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["export-xlsform", "staff-survey", "1"]) == 0
     assert (tmp_path / "staff-survey-v1.xlsx").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["staff-survey-v1.xlsx"]
 
 
-def test_export_of_an_unknown_version(data_dir: Path, capsys):
+@pytest.mark.usefixtures("data_dir")
+def test_export_of_an_unknown_version(capsys):
     assert cli.main(["export-xlsform", "have-your-say", "9"]) == 1
     assert "have-your-say version 9 is neither published nor in" in capsys.readouterr().err
 

@@ -76,11 +76,11 @@ def test_every_hidden_value_has_another_possible_truth(rows, k):
     for i in range(len(rows)):
         if shown[i][1] != BLANK:
             continue
-        for c, column in enumerate(QIS):
-            assert _another_truth(rows, shown, i, c, column, k), (i, column)
+        for column in QIS:
+            assert _another_truth(rows, shown, i, column, k), (i, column)
 
 
-def _another_truth(rows, shown, i, c, column, k) -> bool:
+def _another_truth(rows, shown, i, column, k) -> bool:
     """Three ways to a truth that shows the same: swap the row's values with another hidden
     row's (every count stays the same); or move it alone into a mix with too few rows; or move
     every hidden row into mixes the release does not show, fewer than k in each."""

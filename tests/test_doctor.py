@@ -106,7 +106,7 @@ async def _done_now(data: Path, task: str) -> None:
     await s.close()
 
 
-def test_the_backup_command_records_itself(tmp_path: Path, monkeypatch, capsys):
+def test_the_backup_command_records_itself(tmp_path: Path, monkeypatch):
     data = deployment(tmp_path, backed_up=None)
     monkeypatch.setenv("SURVEY_DATA_DIR", str(data))
     assert cli.main(["backup", str(tmp_path / "copy.sqlite3")]) == 0

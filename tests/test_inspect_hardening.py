@@ -79,7 +79,7 @@ def test_tokens_from_the_command_line_expire_and_are_revoked_one_by_one(
     assert left == [i for i in ids if i != token_id]
 
 
-def test_the_password_command_sets_a_new_password(tmp_path: Path, monkeypatch, capsys):
+def test_the_password_command_sets_a_new_password(tmp_path: Path, monkeypatch):
     import asyncio
 
     from survey_service import auth, cli, settings

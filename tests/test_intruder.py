@@ -165,7 +165,7 @@ def test_it_finds_exact_counts_that_add_up():
     rows = inputs(data.split_undoes_suppression(), seed=11)
     real = cellkey.noise
     try:
-        cellkey.noise = lambda count, keysum: 0  # type: ignore[assignment]
+        cellkey.noise = lambda _count, _keysum: 0  # type: ignore[assignment]
         r = intruder.release([data.YOUNG], rows)
     finally:
         cellkey.noise = real  # type: ignore[assignment]
@@ -186,6 +186,6 @@ def test_it_finds_hidden_rows_whose_value_is_the_last_one_left(monkeypatch):
                 answers.append({k: v for k, v in (("age_band", age), ("gender", gender)) if v})
     rows = inputs(answers, seed=4)
     assert intruder.indistinguishable([data.YOUNG], [rows], [3]) == []
-    monkeypatch.setattr(kanonymity, "_lone_value", lambda shown, domains: None)
+    monkeypatch.setattr(kanonymity, "_lone_value", lambda _shown, _domains: None)
     pinned = intruder.indistinguishable([data.YOUNG], [rows], [3])
     assert pinned and all("age_band = None" in p for p in pinned), pinned

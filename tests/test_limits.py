@@ -414,7 +414,7 @@ async def test_the_body_deadline_ends_with_the_body_so_long_downloads_are_not_cu
 
     events: list[str] = []
 
-    async def app(scope: Scope, receive: Any, send: Any) -> None:
+    async def app(_scope: Scope, receive: Any, _send: Any) -> None:
         first = await receive()
         events.append(first["type"])
         events.append((await receive())["type"])  # the disconnect, long after the deadline

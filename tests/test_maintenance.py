@@ -54,9 +54,8 @@ async def store(tmp_path: Path) -> SQLiteStore:
 # -- item 6: file modes ------------------------------------------------------------------------
 
 
-async def test_the_data_folder_and_database_files_are_private_whatever_the_umask(
-    tmp_path: Path, umask_000
-):
+@pytest.mark.usefixtures("umask_000")
+async def test_the_data_folder_and_database_files_are_private_whatever_the_umask(tmp_path: Path):
     data = tmp_path / "var"
     s = SQLiteStore(data / "survey.sqlite3")
     await s.open()
@@ -91,8 +90,9 @@ async def test_an_existing_open_folder_and_files_are_made_private(tmp_path: Path
         await s.close()
 
 
+@pytest.mark.usefixtures("umask_000")
 async def test_backups_and_safety_copies_are_private_whatever_the_umask(
-    store: SQLiteStore, tmp_path: Path, umask_000
+    store: SQLiteStore, tmp_path: Path
 ):
     await store.add_responses([response()])
     copy = tmp_path / "backups" / "copy.sqlite3"

@@ -138,7 +138,8 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
     asyncio.run(read())
 
 
-def test_migrate_refuses_a_database_that_holds_data(deployment, empty_url: str, capsys):
+@pytest.mark.usefixtures("deployment")
+def test_migrate_refuses_a_database_that_holds_data(empty_url: str, capsys):
     assert cli.main(["migrate", "--to", empty_url]) == 0
     capsys.readouterr()
     assert cli.main(["migrate", "--to", empty_url]) == 1
@@ -154,7 +155,8 @@ def test_migrate_without_an_sqlite_database(monkeypatch, tmp_path: Path, empty_u
     assert "nothing to copy" in capsys.readouterr().err
 
 
-def test_migrate_to_an_unreachable_server(deployment, pg_cluster: Cluster, capsys):
+@pytest.mark.usefixtures("deployment")
+def test_migrate_to_an_unreachable_server(pg_cluster: Cluster, capsys):
     url = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/no_such_database"
     assert cli.main(["migrate", "--to", url]) == 1
     assert "error:" in capsys.readouterr().err

@@ -82,7 +82,7 @@ def test_what_is_not_a_draft_is_refused_with_the_reason(name: str, data: bytes, 
 
 async def test_an_upload_is_read_in_a_child_process(tmp_path: Path, monkeypatch):
     # This process never parses the workbook: with its own reader broken, the child still reads.
-    def broken(name: str, data: bytes) -> None:
+    def broken(_name: str, _data: bytes) -> None:
         raise AssertionError("read on the event loop's process")
 
     monkeypatch.setattr(drafts, "read", broken)

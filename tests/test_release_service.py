@@ -180,6 +180,6 @@ async def test_nothing_received_today_is_ever_ready_today():
 
     for delay in (0, 1, 7):
         for draw in range(delay + 1):
-            day = eligible_on("2026-11-30", delay, lambda n, d=draw: d)
+            day = eligible_on("2026-11-30", delay, lambda _n, d=draw: d)
             assert day > "2026-11-30"
-    assert eligible_on("2026-W48", 0, lambda n: 0) == "2026-11-30"  # the Monday after the week
+    assert eligible_on("2026-W48", 0, lambda _n: 0) == "2026-11-30"  # the Monday after the week

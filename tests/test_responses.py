@@ -140,7 +140,7 @@ def test_a_required_staff_answer_is_required():
 
 def test_free_text_goes_through_the_screen_before_it_is_kept():
     clean, _ = responses.check_answers(
-        EVERY_TYPE, {"one_word": "secret"}, screen=lambda text: "[screened]"
+        EVERY_TYPE, {"one_word": "secret"}, screen=lambda _text: "[screened]"
     )
     assert clean == {"one_word": "[screened]"}
 

@@ -131,7 +131,7 @@ def test_texts_that_look_like_formulas_or_numbers_survive(tmp_path: Path):
     assert convert(xlsform=str(path), validate=False).warnings == []
 
 
-def test_export_to_a_stream(tmp_path: Path):
+def test_export_to_a_stream():
     q = load_file(ROOT / "questionnaires" / "young-people-v1.toml")
     buffer = io.BytesIO()
     write_xlsform(q, buffer)
