@@ -88,7 +88,10 @@ def wrk(url: str, seconds: int = WRK_SECONDS) -> WrkResult:
     total = re.search(r"(\d+) requests in", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
-    assert p50 and p99 and rps and total, out
+    assert p50, out
+    assert p99, out
+    assert rps, out
+    assert total, out
     return WrkResult(
         float(rps[1]),
         _ms(p50[1]),

@@ -65,7 +65,8 @@ def _answers(
         elif x.type == "multiple_choice":
             out[x.id] = rng.sample(x.codes(), rng.randint(1, 3))
         elif x.type in ("scale", "number"):
-            assert x.min is not None and x.max is not None
+            assert x.min is not None
+            assert x.max is not None
             out[x.id] = rng.randint(x.min, min(x.max, x.min + 10))
         elif rng.random() < 0.3:
             out[x.id] = rng.choice(["more time", "listen to us", "same worker"])

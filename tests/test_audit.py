@@ -89,4 +89,6 @@ async def test_audit_page_lists_entries(tmp_path: Path):
         await add_account(client)
         await sign_in(client)
         page: Any = await client.get("/inspect/audit")
-        assert page.status_code == 200 and "account added" in page.text and "login" in page.text
+        assert page.status_code == 200
+        assert "account added" in page.text
+        assert "login" in page.text

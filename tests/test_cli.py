@@ -27,7 +27,8 @@ def test_check_lists_valid_files(capsys):
 def test_check_the_bundled_questionnaires(capsys):
     assert cli.main(["check", "questionnaires"]) == 0
     out = capsys.readouterr().out
-    assert "have-your-say version 1" in out and "staff-survey version 1" in out
+    assert "have-your-say version 1" in out
+    assert "staff-survey version 1" in out
 
 
 def test_check_fails_with_file_question_and_reason(tmp_path: Path, capsys):

@@ -21,4 +21,5 @@ def test_every_command_is_in_the_readme():
 
 def test_the_readme_starts_with_make_run_and_make_test():
     first_screen = "\n".join(README.splitlines()[:30])
-    assert "make run" in first_screen and "make test" in first_screen
+    assert "make run" in first_screen
+    assert "make test" in first_screen

@@ -188,4 +188,5 @@ def test_it_finds_hidden_rows_whose_value_is_the_last_one_left(monkeypatch):
     assert intruder.indistinguishable([data.YOUNG], [rows], [3]) == []
     monkeypatch.setattr(kanonymity, "_lone_value", lambda _shown, _domains: None)
     pinned = intruder.indistinguishable([data.YOUNG], [rows], [3])
-    assert pinned and all("age_band = None" in p for p in pinned), pinned
+    assert pinned
+    assert all("age_band = None" in p for p in pinned), pinned

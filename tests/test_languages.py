@@ -228,8 +228,10 @@ async def test_adding_a_language_to_a_published_version_needs_a_new_version(stor
     )
     reg = await registry.publish(store, folder)
     first, second = reg.get("demo", 1), reg.get("demo", 2)
-    assert first is not None and second is not None
-    assert first.languages == [] and second.languages == ["en", "pl", "ar"]
+    assert first is not None
+    assert second is not None
+    assert first.languages == []
+    assert second.languages == ["en", "pl", "ar"]
     assert first.title == second.title == "Have your say"
 
 
@@ -247,7 +249,8 @@ async def test_the_definition_carries_every_language(client):
     assert body["translations"]["ar"]["q.has_worker.choice.yes"] == "نعم"
     assert body["translations"]["pl"]["q.worker_help.min_label"] == "Wcale"
     single = (await client.get("/api/questionnaires/every-type")).json()
-    assert "languages" not in single and "translations" not in single
+    assert "languages" not in single
+    assert "translations" not in single
 
 
 def answer(questionnaire: str = "multilingual", **extra: object) -> dict[str, object]:

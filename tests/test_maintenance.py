@@ -131,7 +131,8 @@ def _overflow_heads(path: Path) -> list[tuple[str, int]]:
         return (*steps, (int(cell, 16), 1))
 
     heads.sort(key=lambda h: in_order(h[0]))
-    assert len(heads) == len(long_ids) and len(ids) > len(long_ids)
+    assert len(heads) == len(long_ids)
+    assert len(ids) > len(long_ids)
     return [(i, page) for i, (_, page) in zip(long_ids, heads, strict=True)]
 
 
@@ -247,7 +248,8 @@ async def test_a_purge_during_a_long_read_is_reported_and_retried(store: SQLiteS
     reader.execute("SELECT count(*) FROM responses").fetchone()  # an export's snapshot
     try:
         report = await retention.purge(store, dt.date(2026, 11, 25), 365, patience=0.5)
-        assert report.removed == 1 and report.clean is False
+        assert report.removed == 1
+        assert report.clean is False
         # The rows are deleted, but the old pages could not be overwritten yet.
         assert b"ancient-answer-alpha" in _file_bytes(store.path.parent)
         entries = await store.audit_entries()
@@ -291,7 +293,8 @@ def test_export_temp_files_left_by_a_crash_are_swept(tmp_path: Path):
     old = time.time() - 3600
     os.utime(stale, (old, old))
     assert housekeeping.sweep_export_tmp(folder) == 1
-    assert not stale.exists() and fresh.exists()
+    assert not stale.exists()
+    assert fresh.exists()
     assert mode(folder) == 0o700
 
 
@@ -302,7 +305,8 @@ def test_safety_copies_are_deleted_after_the_days_set(tmp_path: Path):
     for p in (old, recent):
         p.write_bytes(b"every response")
     assert housekeeping.delete_old_safety_copies(tmp_path / "survey.sqlite3", 7, now) == [old]
-    assert not old.exists() and recent.exists()
+    assert not old.exists()
+    assert recent.exists()
 
 
 async def test_the_service_sweeps_at_start(settings: Settings):

@@ -64,7 +64,8 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         await s.count_login_attempt("name-hash", now, now, 5)
         await s.note_maintenance("compaction", now)
         batch = await cut_batch(s, "demo", "2026-12-01")
-        assert isinstance(batch, Batch) and batch.number == 1
+        assert isinstance(batch, Batch)
+        assert batch.number == 1
         # Issue 15: a reviewer, the review queue, one approved text marked as a quote.
         await s.set_reviewer("ines", True, AUDIT)
         assert await s.queue_texts("demo", ["q"]) == 10_000
@@ -130,7 +131,8 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             assert await s.waiting_counts("demo", "2026-12-01") == (2_000, 2_000)
             # ...and new numbers follow the copied ones.
             second = await cut_batch(s, "demo", "2026-12-01")
-            assert isinstance(second, Batch) and second.number == 2
+            assert isinstance(second, Batch)
+            assert second.number == 2
             assert [e.id for e in await s.audit_entries()] == [5, 4, 3, 2, 1]
         finally:
             await s.close()

@@ -99,7 +99,8 @@ def test_every_status_a_route_answers_is_documented_in_the_one_error_shape(
         ("POST", "/api/responses/batch"): {"200", "422", *api_docs.BODY_PROBLEMS},
     }
     for key, statuses in expected.items():
-        assert operations[key]["summary"] and operations[key]["description"], key
+        assert operations[key]["summary"], key
+        assert operations[key]["description"], key
         answers = operations[key]["responses"]
         assert set(answers) == statuses, key
         for status, answer in answers.items():

@@ -40,7 +40,8 @@ PUBLIC = [
 @pytest.mark.parametrize(("url", "words"), PRIVATE)
 def test_a_private_address_is_named_as_such(url: str, words: str):
     reason = qr.private_reason(url)
-    assert reason is not None and words in reason
+    assert reason is not None
+    assert words in reason
 
 
 @pytest.mark.parametrize("url", PUBLIC)

@@ -181,7 +181,8 @@ def test_a_reviewer_works_through_the_texts_by_keyboard_alone(server, browser, t
     first = page.locator("section.review-item").first
     assert "Zorblax" in first.inner_text()
     ticked = first.locator("input[name=redact]:checked")
-    assert ticked.count() == 1 and ticked.evaluate("i => i.value") == "2"
+    assert ticked.count() == 1
+    assert ticked.evaluate("i => i.value") == "2"
     _tab_to(page, f"el.name === 'quotable' && {_in_item('Zorblax')}")
     page.keyboard.press("Space")
     _tab_to(page, f"el.value === 'approve' && {_in_item('Zorblax')}")

@@ -70,7 +70,8 @@ def test_every_cell_is_text_in_sheets_excel_opens(tmp_path: Path):
     book = openpyxl.load_workbook(exported(q, tmp_path))
     assert book.sheetnames == ["survey", "choices", "settings", "support"]
     cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert cells and {c.data_type for c in cells} == {"s"}  # no numbers, dates or formulas
+    assert cells
+    assert {c.data_type for c in cells} == {"s"}  # no numbers, dates or formulas
     settings = {h.value: v.value for h, v in zip(*book["settings"].iter_rows(), strict=True)}
     assert settings == {
         "form_title": "Social work practice survey",

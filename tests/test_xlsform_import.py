@@ -29,7 +29,8 @@ def test_the_example_form_maps_onto_the_format(tmp_path: Path):
     assert q.intro == "Anonymous. Skip anything."
     assert [s.title for s in q.sections] == ["Your worker", "Your words"]
     assert [s.name for s in q.support] == ["Childline"]
-    assert q.support[0].phone == "0800 1111" and q.support[0].text == "Free, any time."
+    assert q.support[0].phone == "0800 1111"
+    assert q.support[0].text == "Free, any time."
     has_worker, trust, anything = q.questions()
     assert has_worker.type == "single_choice"
     assert [(c.code, c.label) for c in has_worker.choices or ()] == [
@@ -145,7 +146,8 @@ def test_relevant_becomes_show_if(tmp_path: Path, relevant, codes):
     form = young_people_form()
     form.question("trust")["relevant"] = relevant
     show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and (show_if.question, show_if.codes) == ("has_worker", codes)
+    assert show_if is not None
+    assert (show_if.question, show_if.codes) == ("has_worker", codes)
 
 
 def test_selected_on_a_select_multiple(tmp_path: Path):
@@ -155,7 +157,8 @@ def test_selected_on_a_select_multiple(tmp_path: Path):
         "selected(${has_worker}, 'yes') or selected(${has_worker}, 'no')"
     )
     show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and show_if.codes == ["yes", "no"]
+    assert show_if is not None
+    assert show_if.codes == ["yes", "no"]
 
 
 def test_required_and_quasi_identifier_on_a_staff_form(tmp_path: Path):
@@ -163,7 +166,8 @@ def test_required_and_quasi_identifier_on_a_staff_form(tmp_path: Path):
     form.question("has_worker")["required"] = "yes"
     form.question("has_worker")["quasi_identifier"] = True  # an Excel TRUE cell
     question = imported(form, tmp_path).question_map()["has_worker"]
-    assert question.required and question.quasi_identifier
+    assert question.required
+    assert question.quasi_identifier
     assert not imported(staff_form(), tmp_path).question_map()["has_worker"].required
 
 
@@ -206,7 +210,8 @@ def test_empty_columns_and_empty_sheets_are_fine(tmp_path: Path):
 def test_languages_from_the_label_columns(tmp_path: Path):
     q = imported(multilingual_form(), tmp_path)
     assert q.languages == ["en", "pl"]
-    assert q.title == "Check-in" and q.translations["pl"]["title"] == "Ankieta"
+    assert q.title == "Check-in"
+    assert q.translations["pl"]["title"] == "Ankieta"
     assert q.translations["pl"]["intro"] == "Anonimowo. Pomiń, co chcesz."
     assert q.translations["pl"]["section.0.title"] == "Twój opiekun"
     assert q.translations["pl"]["q.has_worker.text"] == "Czy masz opiekuna?"
@@ -223,7 +228,8 @@ def test_default_language_comes_first(tmp_path: Path):
     form.settings["translated_title::English (en)"] = "Check-in"
     q = imported(form, tmp_path)
     assert q.languages == ["pl", "en"]
-    assert q.title == "Ankieta" and q.translations["en"]["title"] == "Check-in"
+    assert q.title == "Ankieta"
+    assert q.translations["en"]["title"] == "Check-in"
     assert q.question_map()["has_worker"].text == "Czy masz opiekuna?"
 
 
@@ -237,4 +243,5 @@ def test_curly_quotes_in_relevant_are_read_as_quotes(tmp_path: Path):
     form = young_people_form()
     form.question("trust")["relevant"] = "${has_worker} = ‘yes’ or ${has_worker} = “no”"
     show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and show_if.codes == ["yes", "no"]
+    assert show_if is not None
+    assert show_if.codes == ["yes", "no"]

@@ -249,7 +249,8 @@ def test_get_help_is_in_the_first_viewport_of_every_screen(
     check_help(page, "done")
 
     response = page.goto(server.url + "/q/chek-in")  # a mistyped link
-    assert response and response.status == 404
+    assert response
+    assert response.status == 404
     expect(heading(page)).to_be_visible()
     check_help(page, "mistyped-link", emergency=True)
 
@@ -391,7 +392,8 @@ def test_a_trailing_slash_opens_offline(page: Page, context: BrowserContext, ser
 
 def test_a_mistyped_link_shows_help_not_json(page: Page, server: Server):
     response = page.goto(server.url + "/q/chek-in")
-    assert response and response.status == 404
+    assert response
+    assert response.status == 404
     expect(heading(page)).to_have_text("We can't find this form")
     expect(page.locator(SUPPORT)).to_be_visible()
     expect(page.locator('a[href="tel:999"]')).to_be_visible()

@@ -86,7 +86,8 @@ def test_opens_in_the_best_of_the_browsers_languages(new_page: NewPage, server: 
         # bar, Get help to its right, and the panel's stripe to its right edge.
         exit_box = page.locator("#exit").bounding_box()
         help_box = page.locator("#help").bounding_box()
-        assert exit_box and help_box
+        assert exit_box
+        assert help_box
         assert (exit_box["x"] < help_box["x"]) == (direction == "rtl")
         stripe = page.locator(".panel").evaluate(
             "el => [getComputedStyle(el).borderLeftWidth, getComputedStyle(el).borderRightWidth]"
