@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from tests.serverproc import ServerProcess, free_port
+from tests.support.serverproc import ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES = ROOT / "tests" / "fixtures" / "questionnaires"

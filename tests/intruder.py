@@ -31,7 +31,6 @@ from typing import Any
 
 import msgspec
 import numpy as np
-from release_support import Worked, work_out
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from survey_service import export
@@ -40,6 +39,7 @@ from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns
 from survey_service.store.inspectors import ReleasedRow, ReleaseInput
+from tests.support.releases import Worked, work_out
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 

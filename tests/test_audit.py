@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import (
+from litestar.testing import AsyncTestClient
+
+from survey_service import auth
+from tests.support.inspectors import (
     add_account,
     make_app,
     make_settings,
@@ -17,9 +20,6 @@ from inspect_support import (
     sign_in,
     token_for,
 )
-from litestar.testing import AsyncTestClient
-
-from survey_service import auth
 
 
 async def test_each_step_is_audited(tmp_path: Path):

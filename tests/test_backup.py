@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from survey_service import backup
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 from tests.test_server_process import ENV, Load, stored_ids
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from inspect_support import FIXTURES
 
 from survey_service import export
 from survey_service.cell_plans import csv_text
 from survey_service.questionnaires import load_file
 from survey_service.release.columns import Columns
 from survey_service.store.inspectors import ReleasedRow
+from tests.support.inspectors import FIXTURES
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")

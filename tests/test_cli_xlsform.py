@@ -10,7 +10,7 @@ import pytest
 
 from survey_service import cli
 from survey_service.questionnaires import content_hash, load_file
-from tests.xlsform_support import young_people_form
+from tests.support.xlsforms import young_people_form
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = str(Path(sys.executable).with_name("survey-service"))

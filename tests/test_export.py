@@ -14,12 +14,12 @@ from typing import Any
 import msgspec
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service import export
 from survey_service.questionnaires import load_file
 from survey_service.store.inspectors import ReleasedRow
+from tests.support.inspectors import FIXTURES, add_account, make_app, make_settings, seed, token_for
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import (
+from litestar.testing import AsyncTestClient
+
+from tests.support.inspectors import (
     add_account,
     make_app,
     make_settings,
@@ -17,7 +19,6 @@ from inspect_support import (
     sign_in,
     token_for,
 )
-from litestar.testing import AsyncTestClient
 
 API_GETS = [
     "/api/inspect/me",

@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, PASSWORD
+
+from tests.support.inspectors import FIXTURES, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"

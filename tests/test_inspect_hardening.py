@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_app, make_settings, seed, sign_in, token_for
 from litestar.testing import AsyncTestClient
+
+from tests.support.inspectors import add_account, make_app, make_settings, seed, sign_in, token_for
 
 
 @pytest.fixture

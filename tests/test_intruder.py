@@ -9,13 +9,13 @@ import random
 from collections import Counter
 from typing import Any
 
-import intruder
-import intruder_data as data
 import pytest
-from release_support import inputs
 
 from survey_service.confidentiality import cellkey, kanonymity
 from survey_service.release import protect, tables
+from tests import intruder
+from tests.support import intruder_data as data
+from tests.support.releases import inputs
 
 CRAFTED = {
     "split undoes suppression": data.split_undoes_suppression,

@@ -12,15 +12,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import intruder
-import intruder_data as data
 import openpyxl
 import pytest
-from inspect_support import add_account, make_app, make_settings, seed, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service.confidentiality import cellkey
 from survey_service.export import Layout
+from tests import intruder
+from tests.support import intruder_data as data
+from tests.support.inspectors import add_account, make_app, make_settings, seed, token_for
 
 Q = "have-your-say"
 FORMATS = ("csv", "json", "xlsx")

@@ -310,8 +310,9 @@ def test_safety_copies_are_deleted_after_the_days_set(tmp_path: Path):
 
 
 async def test_the_service_sweeps_at_start(settings: Settings):
-    from inspect_support import make_app
     from litestar.testing import AsyncTestClient
+
+    from tests.support.inspectors import make_app
 
     folder = settings.data_dir / "export-tmp"
     folder.mkdir(parents=True)

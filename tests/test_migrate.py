@@ -9,7 +9,6 @@ from pathlib import Path
 import asyncpg
 import msgspec
 import pytest
-from release_support import cut_batch
 
 from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
@@ -17,7 +16,8 @@ from survey_service.store.inspectors import AuditEntry, Batch, Credential, Inspe
 from survey_service.store.postgres import PostgresStore
 from survey_service.store.reviews import Review
 from survey_service.store.sqlite import SQLiteStore
-from tests.pgcluster import Cluster
+from tests.support.pgcluster import Cluster
+from tests.support.releases import cut_batch
 
 INES = Inspector("ines", "argon2-hash", False, "2026-11-01T09:00:00Z")
 AUDIT = AuditEntry("2026-11-25T10:00:00Z", "ines", "release")

@@ -25,7 +25,7 @@ from survey_service.errors import ErrorBody
 from survey_service.responses import Submission
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 EXAMPLES = int(os.environ.get("SURVEY_SCHEMATHESIS_EXAMPLES", "40"))
 ST = Path(sys.executable).parent / "st"

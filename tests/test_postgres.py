@@ -11,16 +11,16 @@ import asyncpg
 import httpx
 import msgspec
 import pytest
-from inspect_support import make_app
 from litestar.testing import AsyncTestClient
-from release_support import cut_batch
 
 from survey_service import auth
 from survey_service.store import StoredVersion, StoreUnavailable
 from survey_service.store.inspectors import Batch
 from survey_service.store.postgres import PostgresStore
 from tests.conftest import response_body
-from tests.serverproc import ServerProcess
+from tests.support.inspectors import make_app
+from tests.support.releases import cut_batch
+from tests.support.serverproc import ServerProcess
 from tests.test_store import row
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_app, make_settings, page_csrf, sign_in
 from litestar.testing import AsyncTestClient
 
 from survey_service import cli, drafts, limits, preview
 from survey_service.settings import Settings
-from tests.xlsform_support import Form, young_people_form
+from tests.support.inspectors import add_account, make_app, make_settings, page_csrf, sign_in
+from tests.support.xlsforms import Form, young_people_form
 
 DRAFT_TOML = (Path(__file__).parent / "browser" / "questionnaires" / "check-in.toml").read_text()
 DATA = re.compile(r'<script type="application/json" id="data">(.*?)</script>', re.DOTALL)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 CANARIES = {
     "X-Forwarded-For": "203.0.113.77",

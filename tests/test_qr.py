@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inspect_support import add_account, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service import qr
 from survey_service.app import create_app
+from tests.support.inspectors import add_account, make_settings, token_for
 
 PRIVATE = [
     ("http://127.0.0.1:8000", "loopback"),

@@ -7,11 +7,10 @@ import random
 from collections import Counter
 from pathlib import Path
 
-from inspect_support import FIXTURES
-from release_support import inputs, reference_cells, work_out
-
 from survey_service.questionnaires import load_file
 from survey_service.release import protect
+from tests.support.inspectors import FIXTURES
+from tests.support.releases import inputs, reference_cells, work_out
 
 EVERY = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")

@@ -19,7 +19,7 @@ from survey_service.release import schedule, service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import NewResponse, StoredVersion, StoreUnavailable
 from survey_service.store.sqlite import SQLiteStore
-from tests.intruder_data import YOUNG
+from tests.support.intruder_data import YOUNG
 
 TODAY = dt.date(2026, 11, 30)
 OPTIONS = ReleaseOptions(k=5, min_batch=10, delay_days=7)

@@ -13,11 +13,19 @@ from typing import Any
 
 import openpyxl
 import pytest
-from inspect_support import add_account, make_app, make_settings, on_store, page_csrf, seed, sign_in
-from inspect_support import token_for as token_of
 from litestar.testing import AsyncTestClient
 
 from survey_service import auth
+from tests.support.inspectors import (
+    add_account,
+    make_app,
+    make_settings,
+    on_store,
+    page_csrf,
+    seed,
+    sign_in,
+)
+from tests.support.inspectors import token_for as token_of
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 REVIEW = "/inspect/questionnaires/every-type/review"

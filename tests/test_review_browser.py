@@ -19,8 +19,9 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, PASSWORD
-from serverproc import free_port
+
+from tests.support.inspectors import FIXTURES, PASSWORD
+from tests.support.serverproc import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"

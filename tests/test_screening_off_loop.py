@@ -16,8 +16,8 @@ from survey_service.ratelimit import RateLimiter
 from survey_service.screener import INLINE_CHARS, Screener, ScreeningUnavailable
 from survey_service.settings import Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
-from tests.loop_latency import Latency, measure
-from tests.serverproc import ServerProcess
+from tests.support.loop_latency import Latency, measure
+from tests.support.serverproc import ServerProcess
 
 LONG = ("ring 07700 900123 or 447700900123, " * 200)[: INLINE_CHARS * 2]
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -10,12 +10,12 @@ import re
 
 import msgspec
 import test_store as two_backends
-from release_support import cut_batch
 from test_store import OpenStore, audit, row
 
 from survey_service.store import Store
 from survey_service.store.inspectors import Batch, Inspector
 from survey_service.store.reviews import Review
+from tests.support.releases import cut_batch
 
 # The store suite's fixtures: every test here runs on SQLite and on PostgreSQL.
 backend_settings = two_backends.backend_settings

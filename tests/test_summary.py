@@ -8,13 +8,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, sign_in, token_for
 from litestar.testing import AsyncTestClient
-from release_support import inputs, work_out
 
 from survey_service import charts
 from survey_service.confidentiality import cellkey
 from survey_service.questionnaires import load_file
+from tests.support.inspectors import (
+    FIXTURES,
+    add_account,
+    make_app,
+    make_settings,
+    seed,
+    sign_in,
+    token_for,
+)
+from tests.support.releases import inputs, work_out
 
 RISK = load_file(FIXTURES / "inspect" / "risk-v1.toml")
 EVERY = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")

@@ -10,7 +10,7 @@ import pytest
 from survey_service.questionnaires import parse
 from survey_service.registry import LOAD_CHECKS
 from survey_service.xlsform import read_xlsform
-from tests.xlsform_support import Form, multilingual_form, young_people_form
+from tests.support.xlsforms import Form, multilingual_form, young_people_form
 
 
 def imported(form: Form, tmp_path: Path):

@@ -22,8 +22,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from tests.inspect_support import PASSWORD
-from tests.xlsform_support import Form, multilingual_form, young_people_form
+from tests.support.inspectors import PASSWORD
+from tests.support.xlsforms import Form, multilingual_form, young_people_form
 
 from .conftest import ARTIFACTS, PHONE, Server, free_port
 

@@ -6,13 +6,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-from release_support import inputs
-
 from survey_service.questionnaires import Questionnaire, load_file
 from survey_service.store.inspectors import ReleaseInput
+from tests.support.releases import inputs
 
-YOUNG = load_file(Path(__file__).parent.parent / "questionnaires" / "young-people-v1.toml")
-STAFF = load_file(Path(__file__).parent.parent / "questionnaires" / "staff-v1.toml")
+YOUNG = load_file(Path(__file__).parents[2] / "questionnaires" / "young-people-v1.toml")
+STAFF = load_file(Path(__file__).parents[2] / "questionnaires" / "staff-v1.toml")
 
 
 def random_history(
