@@ -20,6 +20,7 @@ import httpx
 import msgspec
 
 from tests.support.serverproc import ServerProcess, free_port
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES = ROOT / "tests" / "fixtures" / "questionnaires"
@@ -127,15 +128,16 @@ def baseline_server(server: str = "granian") -> Iterator[str]:
 
 def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
     probe = {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": {}}
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"baseline server exited with {proc.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.post(url + "/api/responses", json=probe, timeout=1).status_code == 201:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("baseline server did not start")
+        return httpx.post(url + "/api/responses", json=probe, timeout=1).status_code == 201
+
+    try:
+        wait_until(answers, seconds=20, ignoring=(httpx.HTTPError,))
+    except AssertionError:
+        raise RuntimeError("baseline server did not start") from None
 
 
 # -- the benchmarks ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from survey_service import backup, housekeeping, retention
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore
+from tests.support.waiting import wait_until_async
 
 
 def response(text: str = "short", received: str = "2026-11-25") -> NewResponse:
@@ -218,10 +219,7 @@ async def test_compaction_runs_on_schedule_and_is_recorded(store: SQLiteStore, m
     monkeypatch.setattr(store, "compact", counting)
     conf = Settings(data_dir=store.path.parent, compaction_hours=24)
     task = asyncio.create_task(housekeeping.compact_on_schedule(store, conf))
-    for _ in range(100):
-        if await store.maintenance_done("compaction"):
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_async(lambda: store.maintenance_done("compaction"), seconds=5, every=0.05)
     task.cancel()
     assert ran == ["compaction"]  # never done before: at once, then not for a day
     assert await store.maintenance_done("compaction") is not None
@@ -321,11 +319,12 @@ async def test_the_service_sweeps_at_start(settings: Settings):
     old = time.time() - 3600
     os.utime(stale, (old, old))
     async with AsyncTestClient(make_app(settings)):
-        for _ in range(100):
-            if not stale.exists():
-                break
-            await asyncio.sleep(0.02)
-    assert not stale.exists()
+        await wait_until_async(
+            lambda: not stale.exists(),
+            seconds=2,
+            every=0.02,
+            failing="the stale export file was not swept",
+        )
 
 
 async def test_expired_sessions_are_deleted(store: SQLiteStore):

@@ -36,6 +36,7 @@ from survey_service.store.inspectors import (
     StoredDecision,
 )
 from survey_service.store.sqlite import SQLiteStore
+from tests.support.waiting import wait_until_async
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -597,12 +598,13 @@ async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):
     before = {t.ident for t in threading.enumerate()}
     with pytest.raises(sqlite3.DatabaseError):
         await SQLiteStore(path).open()
-    for _ in range(100):  # a closed connection's thread ends just after close() returns
-        left = {t.ident for t in threading.enumerate()} - before
-        if not left:
-            break
-        await asyncio.sleep(0.02)
-    assert not left
+    # A closed connection's thread ends just after close() returns.
+    await wait_until_async(
+        lambda: not {t.ident for t in threading.enumerate()} - before,
+        seconds=2,
+        every=0.02,
+        failing="a connection's thread outlived the failed open",
+    )
 
 
 async def test_migration_5_gives_old_tokens_an_expiry_and_keeps_accounts(

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.inspectors import PASSWORD
+from tests.support.waiting import wait_until
 from tests.support.xlsforms import Form, multilingual_form, young_people_form
 
 from .conftest import ARTIFACTS, PHONE, Server, free_port
@@ -98,15 +98,18 @@ class PreviewProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # granian's worker goes down with it
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.url, timeout=5):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(self.log.read_text())
+        try:
+            wait_until(self._answers, seconds=30, every=0.2, failing=self.log.read_text)
+        except AssertionError as exc:
+            self.stop()
+            raise RuntimeError(str(exc)) from None
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url, timeout=5):
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
 
     def stop(self) -> None:
         if self.process.poll() is None:
