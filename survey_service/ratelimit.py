@@ -81,9 +81,6 @@ class RateLimiter:
         self._prune(now)
         return 0.0 if spent else (cost - tokens) / self.rate
 
-    def tracked(self) -> int:
-        return len(self._buckets)
-
     def _prune(self, now: float) -> None:
         """Drop the least recently seen buckets that have filled up again (they hold nothing a
         new bucket would not), a few per call, then any beyond the cap."""

@@ -34,12 +34,12 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from survey_service import export
-from survey_service.confidentiality import cellkey, suppression
+from survey_service.confidentiality import suppression
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns
 from survey_service.store.inspectors import ReleasedRow, ReleaseInput
-from tests.support.releases import Worked, work_out
+from tests.support.releases import Worked, could_be, work_out
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -215,7 +215,7 @@ def arithmetic(r: Release) -> list[str]:
             for cell in table.rows:
                 if cell.code == BLANK or not isinstance(cell.count, int):
                     continue
-                least = min(cellkey.could_be(cell.count), default=0)
+                least = min(could_be(cell.count), default=0)
                 surplus = least - in_file[cell.code]
                 if surplus > 0 and len(hidden_rows) == 1 and hidden_rows[0].value == cell.code:
                     findings.append(f"{policy}/{by}: the one hidden {q} is {cell.code}")
@@ -311,16 +311,16 @@ def _not_freed_together(
 def _bounds(shown: Any, p: suppression.Policy) -> tuple[int, int] | None:
     """The true counts a published figure allows, under its policy."""
     if isinstance(shown, str):  # hidden by the policy: a perturbed figure from 3 to threshold
-        possible = [c for s in range(3, p.threshold + 1) for c in cellkey.could_be(s)]
+        possible = [c for s in range(3, p.threshold + 1) for c in could_be(s)]
         return (0, max(possible)) if possible else None
     if p.rounding > 1:
         possible = [
             c
             for s in range(max(0, shown - p.rounding // 2), shown + p.rounding // 2 + 1)
-            for c in cellkey.could_be(s)
+            for c in could_be(s)
         ]
     else:
-        possible = list(cellkey.could_be(shown))
+        possible = list(could_be(shown))
     return (min(possible), max(possible)) if possible else None
 
 

@@ -20,6 +20,7 @@ from survey_service import export
 from survey_service.questionnaires import load_file
 from survey_service.store.inspectors import ReleasedRow
 from tests.support.inspectors import FIXTURES, add_account, make_app, make_settings, seed, token_for
+from tests.support.questionnaires import questions_by_id
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
@@ -130,7 +131,7 @@ def test_xlsx_has_responses_codebook_notes_and_quotes(tmp_path):
     codebook = [[c.value for c in r] for r in book["codebook"].iter_rows(min_row=2)]
     assert [
         "fits",
-        V1.question_map()["fits"].text,
+        questions_by_id(V1)["fits"].text,
         "single_choice",
         "1–2",
         "not_sure",

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from survey_service.confidentiality import cellkey, kanonymity
-from survey_service.release import protect, tables
+from survey_service.release import protect
 from tests import intruder
 from tests.support import intruder_data as data
-from tests.support.releases import inputs
+from tests.support.releases import from_counts, inputs
 
 CRAFTED = {
     "split undoes suppression": data.split_undoes_suppression,
@@ -144,7 +144,7 @@ def test_it_finds_a_summary_made_from_the_true_answers():
     r = intruder.release([data.YOUNG], rows)
     w = r.worked
     truth = {key: key for key in w.decided.shown}
-    w.cells = tables.from_counts(w.columns, protect.count_cells(w.layout, w.columns, rows, truth))
+    w.cells = from_counts(w.columns, protect.count_cells(w.layout, w.columns, rows, truth))
     leaky = intruder.Release(rows, w, intruder.views(w, rows, "cellkey", random.Random(1)))
     found = intruder.solve_hidden(leaky)
     assert any("age_band is '14_15'" in f for f in found), found

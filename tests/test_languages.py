@@ -16,6 +16,7 @@ from survey_service.questionnaires import (
     parse,
 )
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
+from tests.support.questionnaires import questions_by_id
 
 ROOT = Path(__file__).resolve().parent.parent
 MULTILINGUAL = Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml"
@@ -75,7 +76,7 @@ def test_the_default_language_fills_the_plain_fields_and_the_others_go_to_transl
     q = load_file(MULTILINGUAL, registry.LOAD_CHECKS)
     assert q.languages == ["en", "pl", "ar"]
     assert q.title == "Your check-in"
-    questions = q.question_map()
+    questions = questions_by_id(q)
     assert questions["age_band"].text == "How old are you?"
     assert questions["age_band"].codes() == ["12_13", "14_15", "16_17", "prefer_not"]
     assert questions["worker_help"].min_label == "Not at all"
@@ -205,7 +206,7 @@ def test_language_tags_in_canonical_case_are_accepted(tag: str):
 
 def test_codes_and_ids_are_the_same_in_every_language():
     q = parse(demo(), "demo.toml")
-    assert q.question_map()["fits"].codes() == ["yes", "no"]
+    assert questions_by_id(q)["fits"].codes() == ["yes", "no"]
     assert q.translations["ar"]["q.fits.choice.yes"] == "نعم"
 
 
