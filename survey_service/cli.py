@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import logging
 import os
 import sys
@@ -236,6 +237,12 @@ def _doctor(_args: argparse.Namespace, conf: settings.Settings) -> int:
 
 
 def _migrate(args: argparse.Namespace, conf: settings.Settings) -> int:
+    if importlib.util.find_spec("asyncpg") is None:
+        print(
+            "error: migrate needs the PostgreSQL driver: install survey-service[postgres]",
+            file=sys.stderr,
+        )
+        return 1
     from survey_service.store import transfer
 
     try:

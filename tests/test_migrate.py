@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from pathlib import Path
 
@@ -162,3 +163,10 @@ def test_migrate_to_an_unreachable_server(pg_cluster: Cluster, capsys):
     url = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/no_such_database"
     assert cli.main(["migrate", "--to", url]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("deployment")
+def test_migrate_without_the_postgres_extra_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # as on an install without [postgres]
+    assert cli.main(["migrate", "--to", "postgresql://postgres@127.0.0.1/x"]) == 1
+    assert "survey-service[postgres]" in capsys.readouterr().err
