@@ -38,6 +38,10 @@ check: install ## Validate the questionnaire files in questionnaires/
 test: install system-deps ## Install everything and run every test, browser tests included
 	$(BIN)/python -m pytest
 
+.PHONY: test-fast
+test-fast: install ## Every test but the browser tests and those that start server processes (a few minutes)
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
 .PHONY: intruder
 intruder: install ## Rule 13's intruder, long: 2,000 random datasets with every attack on each (about an hour)
 	INTRUDER_DATASETS=2000 INTRUDER_DEEP_EVERY=1 $(BIN)/python -m pytest tests/test_intruder.py -q -s -p no:randomly -k campaign
@@ -52,7 +56,7 @@ lint: install ## ruff (lint and format check), mypy, and pip-audit when the inde
 .PHONY: lock
 lock: ## Remake requirements.lock from pyproject.toml, keeping the versions it pins (UPGRADE=1: newest within the bounds)
 	test -x $(BIN)/pip-compile || $(BIN)/pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+	$(BIN)/pip-compile --quiet --all-extras --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade) \
 		--output-file requirements.lock pyproject.toml
 

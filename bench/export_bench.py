@@ -171,7 +171,7 @@ def _export(data_dir: Path, fmt: str) -> tuple[int, float, float]:
     base = _rss_mb()
     peak = [base]
 
-    def on_row(done: int) -> None:
+    def on_row(_done: int) -> None:
         peak[0] = max(peak[0], _rss_mb())
 
     started = time.perf_counter()

@@ -15,7 +15,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from survey_service.settings import BUNDLED_QUESTIONNAIRES
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}

@@ -10,8 +10,8 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from tests.pgcluster import Cluster, find_bin
-from tests.serverproc import ServerProcess
+from tests.support.pgcluster import Cluster, find_bin
+from tests.support.serverproc import ServerProcess
 
 Row = tuple[str, float, str, bool]
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from survey_service.confidentiality import screening, screening_table
-from tests.loop_latency import measure
-from tests.serverproc import ServerProcess
+from tests.support.loop_latency import measure
+from tests.support.serverproc import ServerProcess
 
 Figure = tuple[str, str, str, bool | None]  # figure, value, target, passed (None: no target)
 

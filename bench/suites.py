@@ -19,7 +19,8 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from tests.serverproc import ServerProcess, free_port
+from tests.support.serverproc import ServerProcess, free_port
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES = ROOT / "tests" / "fixtures" / "questionnaires"
@@ -88,7 +89,10 @@ def wrk(url: str, seconds: int = WRK_SECONDS) -> WrkResult:
     total = re.search(r"(\d+) requests in", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: .*", out)
-    assert p50 and p99 and rps and total, out
+    assert p50, out
+    assert p99, out
+    assert rps, out
+    assert total, out
     return WrkResult(
         float(rps[1]),
         _ms(p50[1]),
@@ -99,7 +103,7 @@ def wrk(url: str, seconds: int = WRK_SECONDS) -> WrkResult:
 
 
 @contextlib.contextmanager
-def baseline_server(ctx: Context, server: str = "granian") -> Iterator[str]:
+def baseline_server(server: str = "granian") -> Iterator[str]:
     port = free_port()
     if server == "granian":
         cmd = [
@@ -124,15 +128,16 @@ def baseline_server(ctx: Context, server: str = "granian") -> Iterator[str]:
 
 def _wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
     probe = {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": {}}
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"baseline server exited with {proc.returncode}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.post(url + "/api/responses", json=probe, timeout=1).status_code == 201:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("baseline server did not start")
+        return httpx.post(url + "/api/responses", json=probe, timeout=1).status_code == 201
+
+    try:
+        wait_until(answers, seconds=20, ignoring=(httpx.HTTPError,))
+    except AssertionError:
+        raise RuntimeError("baseline server did not start") from None
 
 
 # -- the benchmarks ----------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def single_ingest(ctx: Context, rounds: int = 2) -> list[Row]:
     judged the noise as much as the service. p99 is the worst of the durable runs."""
     base_runs: list[WrkResult] = []
     durable_runs: list[WrkResult] = []
-    with baseline_server(ctx) as base_url, ctx.server("single") as server:
+    with baseline_server() as base_url, ctx.server("single") as server:
         wrk(base_url, 2)  # warm up
         wrk(server.url, 2)
         for _ in range(rounds):
@@ -183,7 +188,7 @@ def uvicorn_comparison(ctx: Context) -> list[Row]:
         import uvicorn  # noqa: F401
     except ImportError:
         return [Row("baseline under uvicorn", "n/a (pip install uvicorn to compare)")]
-    with baseline_server(ctx, "uvicorn") as url:
+    with baseline_server("uvicorn") as url:
         wrk(url, 2)
         result = wrk(url, max(3, WRK_SECONDS // 2))
     granian = ctx.figures.get("baseline_rps", 0.0)
@@ -288,7 +293,7 @@ def batch_ingest(
     ]
 
 
-def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
+def rate_limiter(_ctx: Context, clients: int = 200_000) -> list[Row]:
     """Issue 17, item 4: token-bucket takes per second from `clients` distinct addresses,
     twice the tracking cap (spoofed addresses), against a few hundred addresses."""
     from survey_service.http.ratelimit import RateLimiter
@@ -314,7 +319,7 @@ def rate_limiter(ctx: Context, clients: int = 200_000) -> list[Row]:
     ]
 
 
-def app_shell_weight(ctx: Context) -> list[Row]:
+def app_shell_weight(_ctx: Context) -> list[Row]:
     """(c) what a phone downloads for the form: the page, which inlines the CSS, the scripts,
     the questionnaire and its words; then, once the form is usable, the worker and manifest."""
     from survey_service.respondent import webapp
@@ -343,7 +348,7 @@ def app_shell_weight(ctx: Context) -> list[Row]:
     return rows
 
 
-def first_load(ctx: Context) -> list[Row]:
+def first_load(_ctx: Context) -> list[Row]:
     """(c) time to a usable form on Slow 3G with a 6× CPU slowdown (bench/first_load.py)."""
     from bench import first_load as bench_first_load
 
@@ -388,7 +393,7 @@ def fuzz(ctx: Context, examples: int = 10_000) -> list[Row]:
     ]
 
 
-def export(ctx: Context) -> list[Row]:
+def export(_ctx: Context) -> list[Row]:
     """The inspectors' export (bench/export_bench.py): rows/s and memory growth."""
     from bench import export_bench
 
@@ -396,7 +401,7 @@ def export(ctx: Context) -> list[Row]:
     return [Row(f, v, t, verdict(ok)) for f, v, t, ok in export_bench.run(rows)]
 
 
-def postgres(ctx: Context) -> list[Row]:
+def postgres(_ctx: Context) -> list[Row]:
     """PostgreSQL ingest beside SQLite (bench/postgres_bench.py), where PostgreSQL exists."""
     from bench import postgres_bench
 

@@ -24,7 +24,7 @@ from survey_service.respondent import api, webapp
 from survey_service.respondent.intake import Intake
 from survey_service.respondent.screener import Screener
 from survey_service.settings import Settings
-from survey_service.store import open_store
+from survey_service.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +100,11 @@ def create_app(settings: Settings, today: Callable[[], dt.date] = periods.utc_to
     )
 
 
-async def _refresh_retired(reg: registry.Registry, store: object, settings: Settings) -> None:
+async def _refresh_retired(reg: registry.Registry, store: Store, settings: Settings) -> None:
     # `survey-service retire` runs in another process; pick its change up without a restart.
     while True:
         await asyncio.sleep(settings.retired_refresh_seconds)
         try:
-            reg.set_retired(await store.retired_versions())  # type: ignore[attr-defined]
+            reg.set_retired(await store.retired_versions())
         except Exception as exc:  # a failed refresh keeps the last known state
             log.warning("could not refresh retired versions: %s", type(exc).__name__)

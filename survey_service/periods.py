@@ -96,7 +96,3 @@ def _next(day: dt.date, kind: str) -> dt.date:
     if kind == "week":
         return day + dt.timedelta(days=7)
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-def is_month(period: str) -> bool:
-    return bool(_MONTH.match(period))

@@ -99,9 +99,6 @@ class Questionnaire(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omi
         for section in self.sections:
             yield from section.questions
 
-    def question_map(self) -> dict[str, Question]:
-        return {q.id: q for q in self.questions()}
-
 
 class QuestionnaireError(ValueError):
     """A definition problem, naming the file, the question (when there is one) and the reason."""

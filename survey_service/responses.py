@@ -244,7 +244,8 @@ def _check_value(
         # bool is an int subclass and 3.0 is a float: both are refused, as is "3".
         if type(value) is not int:
             return None, "must be a whole number"
-        assert question.min is not None and question.max is not None
+        assert question.min is not None
+        assert question.max is not None
         if not question.min <= value <= question.max:
             return None, f"must be from {question.min} to {question.max}"
         return value, ""

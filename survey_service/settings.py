@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -262,6 +263,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             TrustedProxies.parse(self.trusted_proxies)
         except ValueError as exc:
             raise ValueError(f"SURVEY_TRUSTED_PROXIES: {exc}") from None
+        # asyncpg is the [postgres] extra: say so at start-up, not on the first request.
+        if self.database_url and importlib.util.find_spec("asyncpg") is None:
+            raise ValueError(
+                "SURVEY_DATABASE_URL: the PostgreSQL backend needs asyncpg;"
+                " install survey-service[postgres]"
+            )
 
     @property
     def database_path(self) -> Path:

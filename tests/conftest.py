@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from survey_service.app import create_app
 from survey_service.settings import Settings
 from survey_service.store.sqlite import SQLiteStore
-from tests.pgcluster import Cluster, find_bin
+from tests.support.pgcluster import Cluster, find_bin
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_QUESTIONNAIRES = FIXTURES / "questionnaires"

@@ -25,22 +25,22 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 import numpy as np
-from release_support import Worked, work_out
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from survey_service.confidentiality import cellkey, suppression
+from survey_service.confidentiality import suppression
 from survey_service.export import writers
 from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED, Columns
 from survey_service.store.inspector import ReleasedRow, ReleaseInput
+from tests.support.releases import Worked, could_be, work_out
 
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
@@ -216,7 +216,7 @@ def arithmetic(r: Release) -> list[str]:
             for cell in table.rows:
                 if cell.code == BLANK or not isinstance(cell.count, int):
                     continue
-                least = min(cellkey.could_be(cell.count), default=0)
+                least = min(could_be(cell.count), default=0)
                 surplus = least - in_file[cell.code]
                 if surplus > 0 and len(hidden_rows) == 1 and hidden_rows[0].value == cell.code:
                     findings.append(f"{policy}/{by}: the one hidden {q} is {cell.code}")
@@ -258,21 +258,14 @@ def solve_hidden(r: Release, limit: int = 60, floor: str = "cellkey") -> list[st
         if policy != floor:
             continue  # a stricter policy's figures are the same figures, hidden or rounded
         p = suppression.policy(policy)
-        for table in summary.questions:
-            groups = (
-                [(None, table.rows)] if by is None else [(g.code, g.rows) for g in table.groups]
+        for table, group, cell in _figures(summary, by):
+            bounds = _bounds(cell.count, p)
+            if bounds is None:
+                continue
+            terms, constant = _count_terms(
+                model, rows, table.id, cell.code, by, group, indicator, qis
             )
-            for group, cells in groups:
-                for cell in cells:
-                    if cell.code == BLANK:
-                        continue
-                    bounds = _bounds(cell.count, p)
-                    if bounds is None:
-                        continue
-                    terms, constant = _count_terms(
-                        model, rows, table.id, cell.code, by, group, indicator, qis
-                    )
-                    model.between(terms, bounds[0] - constant, bounds[1] - constant)
+            model.between(terms, bounds[0] - constant, bounds[1] - constant)
     # Each hidden value needs one solution where it differs from the truth: ask for as many as
     # possible at once, then for the ones still left, one by one.
     wrong = {
@@ -282,7 +275,29 @@ def solve_hidden(r: Release, limit: int = 60, floor: str = "cellkey") -> list[st
         # No truth fits the figures read as counts of everyone's true answers: they are not
         # (they count rows as the files show them), and this intruder learns nothing here.
         return []
-    left = {h for h in truth if wrong[h]}
+    left = _not_freed_together(model, {h for h in truth if wrong[h]}, wrong)
+    return [
+        f"response {h.row}: hidden {h.column} is {h.value!r}"
+        for h in sorted(left, key=lambda h: (h.row, h.column))
+        if model.maximum({var: 1 for var in wrong[h]}) == 0
+    ]
+
+
+def _figures(summary: Any, by: str | None) -> Iterator[tuple[Any, Any, Any]]:
+    """(table, group, cell) for every published figure of a summary but the blanks'."""
+    for table in summary.questions:
+        groups = [(None, table.rows)] if by is None else [(g.code, g.rows) for g in table.groups]
+        for group, cells in groups:
+            for cell in cells:
+                if cell.code != BLANK:
+                    yield table, group, cell
+
+
+def _not_freed_together(
+    model: _Model, left: set[Hidden], wrong: dict[Hidden, list[int]]
+) -> set[Hidden]:
+    """The hidden values no solution frees while asking for as many wrong answers at once as
+    possible; each of these is then tried alone."""
     while left:
         solution = model.solve({var: 1 for h in left for var in wrong[h]})
         if solution is None:
@@ -291,26 +306,22 @@ def solve_hidden(r: Release, limit: int = 60, floor: str = "cellkey") -> list[st
         if not freed:
             break
         left -= freed
-    return [
-        f"response {h.row}: hidden {h.column} is {h.value!r}"
-        for h in sorted(left, key=lambda h: (h.row, h.column))
-        if model.maximum({var: 1 for var in wrong[h]}) == 0
-    ]
+    return left
 
 
 def _bounds(shown: Any, p: suppression.Policy) -> tuple[int, int] | None:
     """The true counts a published figure allows, under its policy."""
     if isinstance(shown, str):  # hidden by the policy: a perturbed figure from 3 to threshold
-        possible = [c for s in range(3, p.threshold + 1) for c in cellkey.could_be(s)]
+        possible = [c for s in range(3, p.threshold + 1) for c in could_be(s)]
         return (0, max(possible)) if possible else None
     if p.rounding > 1:
         possible = [
             c
             for s in range(max(0, shown - p.rounding // 2), shown + p.rounding // 2 + 1)
-            for c in cellkey.could_be(s)
+            for c in could_be(s)
         ]
     else:
-        possible = list(cellkey.could_be(shown))
+        possible = list(could_be(shown))
     return (min(possible), max(possible)) if possible else None
 
 

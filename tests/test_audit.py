@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import (
+from litestar.testing import AsyncTestClient
+
+from survey_service.inspector import auth
+from tests.support.inspectors import (
     add_account,
     make_app,
     make_settings,
@@ -17,9 +20,6 @@ from inspect_support import (
     sign_in,
     token_for,
 )
-from litestar.testing import AsyncTestClient
-
-from survey_service.inspector import auth
 
 
 async def test_each_step_is_audited(tmp_path: Path):
@@ -89,4 +89,6 @@ async def test_audit_page_lists_entries(tmp_path: Path):
         await add_account(client)
         await sign_in(client)
         page: Any = await client.get("/inspect/audit")
-        assert page.status_code == 200 and "account added" in page.text and "login" in page.text
+        assert page.status_code == 200
+        assert "account added" in page.text
+        assert "login" in page.text

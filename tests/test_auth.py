@@ -55,10 +55,12 @@ async def test_sign_ins_at_once_are_checked_no_more_than_the_limit(accounts: Sto
     assert len(checked) == 5
     assert all(r.secret is None for r in results)
     log = await actions(accounts)
-    assert log.count("login failed") == 5 and log.count("login refused") == 15
+    assert log.count("login failed") == 5
+    assert log.count("login refused") == 15
     # The right password, a moment later, is refused too: the name is paused.
     late = await auth.login(accounts, conf, "amira", PASSWORD, T0 + dt.timedelta(seconds=5))
-    assert late.secret is None and "paused" in late.message
+    assert late.secret is None
+    assert "paused" in late.message
 
 
 async def test_the_pause_decays_so_one_wrong_try_does_not_restart_it(accounts: Store, conf):
@@ -67,7 +69,8 @@ async def test_the_pause_decays_so_one_wrong_try_does_not_restart_it(accounts: S
         at = T0 + dt.timedelta(minutes=minute)
         assert (await auth.login(accounts, conf, "amira", "wrong", at)).secret is None
     paused = await auth.login(accounts, conf, "amira", PASSWORD, T0 + dt.timedelta(minutes=14))
-    assert paused.secret is None and "paused" in paused.message
+    assert paused.secret is None
+    assert "paused" in paused.message
     # At 15 minutes the first failure has left the window: one try is allowed. A wrong one
     # pauses the name again only until the next failure leaves the window (a minute).
     wrong = await auth.login(accounts, conf, "amira", "wrong", T0 + dt.timedelta(minutes=15))
@@ -104,14 +107,15 @@ async def test_the_inspector_sees_each_attempt_on_their_name(accounts: Store, co
     assert refused == ["paused after 5 failed sign-ins in 15 minutes, until 2026-11-25T10:15:00Z"]
 
 
-async def test_tokens_expire_after_the_days_asked_for(accounts: Store, conf):
+async def test_tokens_expire_after_the_days_asked_for(accounts: Store):
     token = await auth.issue_token(accounts, "amira", "test", days=2, now=T0)
     assert token is not None
     hashed = auth.secret_hash(token)
     assert await accounts.get_credential(hashed, "2026-11-27T09:59:59Z") is not None
     assert await accounts.get_credential(hashed, "2026-11-27T10:00:00Z") is None
     (listed,) = await accounts.list_tokens("amira")
-    assert listed.id == hashed[:12] and listed.expires == "2026-11-27T10:00:00Z"
+    assert listed.id == hashed[:12]
+    assert listed.expires == "2026-11-27T10:00:00Z"
 
 
 async def test_a_new_password_works_and_the_old_one_stops(accounts: Store, conf):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from survey_service.ops import backup
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 from tests.test_server_process import ENV, Load, stored_ids
 
 
@@ -46,7 +46,8 @@ async def test_backup_during_writes_then_restore_round_trip(tmp_path, questionna
         assert made.returncode == 0, made.stderr
         # The service is still running: restore refuses rather than pull the file from under it.
         refused = await asyncio.to_thread(cli, "restore", str(copy), env=env)
-        assert refused.returncode == 1 and "in use" in refused.stderr
+        assert refused.returncode == 1
+        assert "in use" in refused.stderr
     in_copy = stored_ids(copy)
     assert backup.check(copy) == len(in_copy) > 0
     assert in_copy <= stored_ids(data / "survey.sqlite3")  # a snapshot of what was committed
@@ -57,7 +58,8 @@ async def test_backup_during_writes_then_restore_round_trip(tmp_path, questionna
     assert restored.returncode == 0, restored.stderr
     assert stored_ids(data / "survey.sqlite3") == in_copy
     kept = list(data.glob("survey.sqlite3.before-restore-*"))
-    assert len(kept) == 1 and later <= stored_ids(kept[0])  # nothing thrown away
+    assert len(kept) == 1
+    assert later <= stored_ids(kept[0])  # nothing thrown away
     with ServerProcess(data, questionnaires_dir, env=ENV) as server:
         pass  # the restored database serves
 
@@ -103,7 +105,8 @@ def test_in_use_sees_an_idle_connection_in_another_process(tmp_path):
         stdout=subprocess.PIPE,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"ready"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == b"ready"
         assert backup.in_use(database)
     finally:
         holder.kill()

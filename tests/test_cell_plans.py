@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from inspect_support import FIXTURES
 
 from survey_service.export import writers
 from survey_service.export.cell_plans import csv_text
@@ -18,6 +17,8 @@ from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
 from survey_service.release.columns import Columns
 from survey_service.store.inspector import ReleasedRow
+from tests.support.inspectors import FIXTURES
+from tests.support.questionnaires import questions_by_id
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
@@ -78,7 +79,7 @@ def test_a_release_key_read_fast_is_the_key_of_the_decoded_answers():
 
 
 def columns_labels(q: Any, qid: str) -> list[str]:
-    return [c.code for c in q.question_map()[qid].choices or ()]
+    return [c.code for c in questions_by_id(q)[qid].choices or ()]
 
 
 def test_choice_labels_are_defused_in_csv_like_free_text(tmp_path: Path):

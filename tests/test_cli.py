@@ -27,7 +27,8 @@ def test_check_lists_valid_files(capsys):
 def test_check_the_bundled_questionnaires(capsys):
     assert cli.main(["check", "questionnaires"]) == 0
     out = capsys.readouterr().out
-    assert "have-your-say version 1" in out and "staff-survey version 1" in out
+    assert "have-your-say version 1" in out
+    assert "staff-survey version 1" in out
 
 
 def test_check_fails_with_file_question_and_reason(tmp_path: Path, capsys):
@@ -43,7 +44,8 @@ def test_check_an_empty_folder_fails(tmp_path: Path, capsys):
     assert "holds no *.toml" in capsys.readouterr().err
 
 
-def test_retire_and_undo(env, capsys):
+@pytest.mark.usefixtures("env")
+def test_retire_and_undo(capsys):
     cli.preflight(cli.settings.from_env())
     assert cli.main(["retire", "every-type", "1"]) == 0
     assert "is retired" in capsys.readouterr().out
@@ -52,7 +54,7 @@ def test_retire_and_undo(env, capsys):
     assert "not published" in capsys.readouterr().err
 
 
-def test_serve_refuses_to_start_when_a_published_file_changed(env: Path, tmp_path: Path):
+def test_serve_refuses_to_start_when_a_published_file_changed(env: Path):
     cli.preflight(cli.settings.from_env())
     path = env / "every-type-v1.toml"
     path.write_text(path.read_text(encoding="utf-8").replace("Not sure", "Unsure"))

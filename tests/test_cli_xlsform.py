@@ -10,7 +10,8 @@ import pytest
 
 from survey_service import cli
 from survey_service.questionnaires import content_hash, load_file
-from tests.xlsform_support import young_people_form
+from tests.support.questionnaires import questions_by_id
+from tests.support.xlsforms import young_people_form
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = str(Path(sys.executable).with_name("survey-service"))
@@ -77,9 +78,9 @@ def test_import_keeps_a_different_file_unless_forced(tmp_path: Path, capsys):
     assert cli.main(["import-xlsform", str(path), "-o", str(tmp_path)]) == 1
     assert "give the form the next version" in capsys.readouterr().err
     written = tmp_path / "check-in-v1.toml"
-    assert load_file(written).question_map()["anything_else"].text == "Anything else?"
+    assert questions_by_id(load_file(written))["anything_else"].text == "Anything else?"
     assert cli.main(["import-xlsform", str(path), "-o", str(tmp_path), "--force"]) == 0
-    assert load_file(written).question_map()["anything_else"].text == "Is there anything else?"
+    assert questions_by_id(load_file(written))["anything_else"].text == "Is there anything else?"
 
 
 @pytest.mark.parametrize("bundled", ["young-people-v1.toml", "staff-v1.toml"])
@@ -96,8 +97,9 @@ def test_export_a_bundled_questionnaire_and_import_it_unchanged(
     assert content_hash(load_file(out / f"{original.id}-v1.toml")) == content_hash(original)
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_export_reads_the_published_copy_when_the_file_is_gone(
-    monkeypatch, data_dir: Path, questionnaires_dir: Path, tmp_path: Path
+    monkeypatch, questionnaires_dir: Path, tmp_path: Path
 ):
     monkeypatch.setenv("SURVEY_QUESTIONNAIRES_DIR", str(questionnaires_dir))
     cli.preflight(cli.settings.from_env())  # publishes the fixture questionnaires
@@ -110,14 +112,16 @@ def test_export_reads_the_published_copy_when_the_file_is_gone(
     assert content_hash(load_file(tmp_path / "every-type-v1.toml")) == content_hash(published)
 
 
-def test_export_default_file_name(data_dir: Path, tmp_path: Path, monkeypatch):
+@pytest.mark.usefixtures("data_dir")
+def test_export_default_file_name(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["export-xlsform", "staff-survey", "1"]) == 0
     assert (tmp_path / "staff-survey-v1.xlsx").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["staff-survey-v1.xlsx"]
 
 
-def test_export_of_an_unknown_version(data_dir: Path, capsys):
+@pytest.mark.usefixtures("data_dir")
+def test_export_of_an_unknown_version(capsys):
     assert cli.main(["export-xlsform", "have-your-say", "9"]) == 1
     assert "have-your-say version 9 is neither published nor in" in capsys.readouterr().err
 

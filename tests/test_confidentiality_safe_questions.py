@@ -98,7 +98,8 @@ def test_identifying_questions_are_found_by_whole_words(text: str, kind: str | N
 )
 def test_ids_count_too(qid: str, kind: str):
     [(_, reason)] = problems(text_question("Tell us", qid=qid))
-    assert f"asks for {kind} (" in reason and "in the id" in reason
+    assert f"asks for {kind} (" in reason
+    assert "in the id" in reason
 
 
 def test_a_hint_may_warn_against_names():
@@ -119,7 +120,8 @@ def test_an_exact_age_is_refused(qtype: str, qid: str, text: str):
     q = Question(id=qid, type=qtype, text=text, min=12, max=17, min_label="a", max_label="b")
     [(found, reason)] = problems(q)
     assert found == qid
-    assert reason.startswith("rule 4: asks for an exact age") and "age bands" in reason
+    assert reason.startswith("rule 4: asks for an exact age")
+    assert "age bands" in reason
 
 
 def test_age_bands_and_other_numbers_are_fine():

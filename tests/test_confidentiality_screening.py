@@ -38,7 +38,8 @@ def test_the_shared_table(case: screening_table.Case):
 def test_the_table_is_big_enough_and_balanced():
     assert len(TABLE) >= 150
     identifying = sum(case.identifying for case in TABLE)
-    assert identifying >= 60 and len(TABLE) - identifying >= 60
+    assert identifying >= 60
+    assert len(TABLE) - identifying >= 60
 
 
 # The answers issue 15 found reaching the inspectors word for word.
@@ -72,7 +73,8 @@ def test_what_issue_15_found(text: str, expected: str):
     ],
 )
 def test_the_harmless_stays(text: str):
-    assert screen(text) == text and looks_personal(text) == []
+    assert screen(text) == text
+    assert looks_personal(text) == []
 
 
 def test_a_questionnaires_own_support_numbers_stay():
@@ -84,7 +86,8 @@ def test_a_questionnaires_own_support_numbers_stay():
 @pytest.mark.parametrize("digits", ["0800 1111", "116 123", "0808 800 5000", "999", "111", "101"])
 def test_public_helplines_are_kept(digits: str):
     text = f"I called {digits} last week"
-    assert screen(text) == text and looks_personal(text) == []
+    assert screen(text) == text
+    assert looks_personal(text) == []
 
 
 def test_the_form_and_the_server_share_the_kinds_and_the_helplines():

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from survey_service.confidentiality import cellkey, suppression
 from survey_service.confidentiality.suppression import POLICIES
+from tests.support.releases import could_be
 
 COUNTS = st.integers(min_value=0, max_value=10_000)
 KEYSUMS = st.integers(min_value=0, max_value=10**7)
@@ -30,7 +31,7 @@ def test_zero_stays_zero_and_no_figure_is_ever_1_or_2(count, keysum):
     if count == 0:
         assert shown == 0
     assert abs(shown - count) <= cellkey.MAX_NOISE
-    assert count in cellkey.could_be(shown)
+    assert count in could_be(shown)
 
 
 def test_every_count_and_key_is_deterministic_and_small_counts_never_show():
@@ -43,14 +44,15 @@ def test_every_count_and_key_is_deterministic_and_small_counts_never_show():
 
 
 def test_what_a_reader_can_say_about_a_shown_figure():
-    assert list(cellkey.could_be(0)) == [0, 1, 2, 3]
-    assert list(cellkey.could_be(1)) == [] and list(cellkey.could_be(2)) == []
-    assert list(cellkey.could_be(3)) == [1, 2, 3, 4, 5]
-    assert list(cellkey.could_be(20)) == [18, 19, 20, 21, 22]
+    assert list(could_be(0)) == [0, 1, 2, 3]
+    assert list(could_be(1)) == []
+    assert list(could_be(2)) == []
+    assert list(could_be(3)) == [1, 2, 3, 4, 5]
+    assert list(could_be(20)) == [18, 19, 20, 21, 22]
     # Exactly the counts that can be published as each figure: nothing more, nothing less.
     for shown in range(0, 30):
         possible = {c for c in range(0, 40) for k in range(256) if cellkey.perturb(c, k) == shown}
-        assert set(cellkey.could_be(shown)) == possible
+        assert set(could_be(shown)) == possible
 
 
 def test_most_figures_of_ten_or_more_are_exact():
@@ -99,4 +101,5 @@ def test_an_unknown_policy_is_refused_by_name():
 
 def test_every_policy_explains_itself():
     for p in POLICIES.values():
-        assert "ever 1 or 2" in p.note and p.label
+        assert "ever 1 or 2" in p.note
+        assert p.label

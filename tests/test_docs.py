@@ -42,7 +42,8 @@ def commands(parser: argparse.ArgumentParser, prefix: str = "") -> list[tuple[st
 def test_the_parser_is_read_in_full():
     # The walk must see nested subcommands and options, or the next test proves nothing.
     found = dict(commands(cli._parser()))
-    assert "inspectors revoke" in found and "--older-than" in found["purge"]
+    assert "inspectors revoke" in found
+    assert "--older-than" in found["purge"]
 
 
 def test_every_command_and_its_options_are_documented():
@@ -59,7 +60,8 @@ def test_every_command_and_its_options_are_documented():
 
 def test_the_readme_starts_with_make_run_and_make_test():
     first_screen = "\n".join(README.splitlines()[:30])
-    assert "make run" in first_screen and "make test" in first_screen
+    assert "make run" in first_screen
+    assert "make test" in first_screen
 
 
 def test_the_readme_is_a_front_door_to_every_guide():
@@ -71,7 +73,8 @@ def test_the_readme_is_a_front_door_to_every_guide():
 def test_every_make_target_is_in_the_readme():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     targets = re.findall(r"^([a-z-]+):.*## ", makefile, re.MULTILINE)
-    assert targets and [t for t in targets if f"`make {t}`" not in README] == []
+    assert targets
+    assert [t for t in targets if f"`make {t}`" not in README] == []
 
 
 # A file name in backquotes (`release/service.py`, `static/`) or a relative link target.

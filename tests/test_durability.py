@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 
 async def test_200_concurrent_submissions_are_each_accepted_once(client, settings):

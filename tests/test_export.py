@@ -14,13 +14,14 @@ from typing import Any
 import msgspec
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, add_account, make_app, make_settings, seed, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service.export import writers
 from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
 from survey_service.store.inspector import ReleasedRow
+from tests.support.inspectors import FIXTURES, add_account, make_app, make_settings, seed, token_for
+from tests.support.questionnaires import questions_by_id
 
 V1 = load_file(FIXTURES / "questionnaires" / "every-type-v1.toml")
 V2 = load_file(FIXTURES / "inspect" / "every-type-v2.toml")
@@ -69,12 +70,16 @@ def test_cells_use_labels_flags_and_blanks_for_questions_a_version_lacks():
     )
     named_old = dict(zip(layout.names, old, strict=True))
     named_new = dict(zip(layout.names, new, strict=True))
-    assert named_old["fits"] == "No" and named_old["age_band"] == "14 to 15"
+    assert named_old["fits"] == "No"
+    assert named_old["age_band"] == "14 to 15"
     assert [named_old[f"helped.{c}"] for c in ("social_worker", "mentor", "gp")] == [0, 0, 1]
     assert named_old["helped.youth_worker"] is None  # not a choice in version 1
-    assert named_old["felt_safe"] is None and named_old["one_word"] == "kind"
-    assert named_new["fits"] == "yes" and named_new["helped.youth_worker"] == 1
-    assert named_new["one_word"] is None and named_new["trust"] is None
+    assert named_old["felt_safe"] is None
+    assert named_old["one_word"] == "kind"
+    assert named_new["fits"] == "yes"
+    assert named_new["helped.youth_worker"] == 1
+    assert named_new["one_word"] is None
+    assert named_new["trust"] is None
 
 
 def test_csv_has_a_bom_labels_and_defused_formulas():
@@ -84,7 +89,8 @@ def test_csv_has_a_bom_labels_and_defused_formulas():
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(text)))
-    assert parsed[0]["fits"] == "Not sure" and parsed[0]["trust"] == "4"
+    assert parsed[0]["fits"] == "Not sure"
+    assert parsed[0]["trust"] == "4"
     assert parsed[0]["why_not"].startswith("'=")  # never runs as a formula in Excel
     codes = b"".join(writers.csv_chunks(layout, rows, writers.Options(codes=True))).decode(
         "utf-8-sig"
@@ -116,14 +122,17 @@ def test_xlsx_has_responses_codebook_notes_and_quotes(tmp_path):
     header = [c.value for c in sheet[1]]
     assert header == layout.names
     first = dict(zip(header, [c.value for c in sheet[2]], strict=True))
-    assert first["fits"] == "Yes" and first["helped.mentor"] == 1 and first["one_word"] == "Café"
+    assert first["fits"] == "Yes"
+    assert first["helped.mentor"] == 1
+    assert first["one_word"] == "Café"
     second = dict(zip(header, [c.value for c in sheet[3]], strict=True))
-    assert second["why_not"] == "=1+1" and sheet["E3"].data_type != "f"  # text, not a formula
+    assert second["why_not"] == "=1+1"
+    assert sheet["E3"].data_type != "f"  # text, not a formula
     assert sheet.column_dimensions["D"].width > 8
     codebook = [[c.value for c in r] for r in book["codebook"].iter_rows(min_row=2)]
     assert [
         "fits",
-        V1.question_map()["fits"].text,
+        questions_by_id(V1)["fits"].text,
         "single_choice",
         "1–2",
         "not_sure",
@@ -163,17 +172,20 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
     assert set(rows[0]) == set(Layout([V1, V2]).names)
     order = [r["times"] for r in rows]
     assert order != [r["times"] for r in csv.DictReader(io.StringIO(second))]
-    assert order != sorted(order) and order != [str(m["times"]) for m in many] + ["3"] * 3
+    assert order != sorted(order)
+    assert order != [str(m["times"]) for m in many] + ["3"] * 3
     ages = [r["age_band"] for r in rows]
     # Three 16-17s are too few to show; fewer than k hidden rows would single them out, so the
     # smallest shown group (the ten who were not asked their age) is hidden with them.
-    assert ages.count("14 to 15") == 60 and ages.count("[c]") == 13
+    assert ages.count("14 to 15") == 60
+    assert ages.count("[c]") == 13
     assert "16 to 17" not in ages
     assert {r["received"] for r in rows if r["age_band"] == "[c]"} == {"[c]"}
     assert {r["received"] for r in rows if r["age_band"] != "[c]"} == {"2026-W45"}
     # Version 2 rows: new question filled, removed question empty.
     v2 = [r for r in rows if r["questionnaire_version"] == "2"]
-    assert len(v2) == 10 and all(r["felt_safe"] == "No" and r["one_word"] == "" for r in v2)
+    assert len(v2) == 10
+    assert all(r["felt_safe"] == "No" and r["one_word"] == "" for r in v2)
     assert {r["age_band"] for r in v2} == {"[c]"}
     assert all(r["helped.youth_worker"] == "1" for r in v2)
 
@@ -182,16 +194,19 @@ async def test_exports_are_shuffled_carry_no_ids_and_apply_k_anonymity(client):
     header = [c.value for c in sheet[1]]
     column = header.index("age_band")
     values = [r[column].value for r in sheet.iter_rows(min_row=2)]
-    assert values.count("[c]") == 13 and len(values) == 73
+    assert values.count("[c]") == 13
+    assert len(values) == 73
     notes = {
         r[0].value: r[1].value
         for r in openpyxl.load_workbook(io.BytesIO(book))["notes"].iter_rows(min_row=2)
     }
-    assert "k = 5" in notes["k-anonymity"] and "13 rows in this file" in notes["k-anonymity"]
+    assert "k = 5" in notes["k-anonymity"]
+    assert "13 rows in this file" in notes["k-anonymity"]
     assert notes["batch 1 received"] == "2026-W45"
 
     body = json.loads(
         (await client.get("/api/inspect/batches/1.json?codes=1", headers=headers)).content
     )
-    assert len(body["rows"]) == 73 and body["columns"] == header
+    assert len(body["rows"]) == 73
+    assert body["columns"] == header
     assert {r["age_band"] for r in body["rows"]} == {"14_15", "[c]"}

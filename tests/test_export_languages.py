@@ -16,13 +16,13 @@ from typing import Any
 import msgspec
 import openpyxl
 import pytest
-from inspect_support import add_account, make_app, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service.export import writers
 from survey_service.export.layout import Layout
 from survey_service.questionnaires import load_file
 from survey_service.store.inspector import ReleasedRow
+from tests.support.inspectors import add_account, make_app, make_settings, token_for
 
 MULTILINGUAL = Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml"
 Q = load_file(MULTILINGUAL)

@@ -189,7 +189,7 @@ def test_hostile_requests_never_5xx_never_partial(service, path, body, content_t
     assert after - before == _accepted(path, status, decoded)
 
 
-def test_report_cases(service):
+def test_report_cases():
     # Runs after the fuzz test in this module; the bench reads the count.
     if REPORT:
         Path(REPORT).write_text(str(Counter.cases))

@@ -89,7 +89,8 @@ async def test_error_responses_send_the_headers_and_the_error_shape(
     assert response.status_code == status
     assert_secure(response, f"{method} {path}")
     body = response.json()
-    assert set(body) == {"errors"} and all(set(e) == {"field", "message"} for e in body["errors"])
+    assert set(body) == {"errors"}
+    assert all(set(e) == {"field", "message"} for e in body["errors"])
 
 
 async def test_rate_limited_and_unavailable_answers_send_the_headers(settings):

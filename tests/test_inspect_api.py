@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import (
+from litestar.testing import AsyncTestClient
+
+from tests.support.inspectors import (
     add_account,
     make_app,
     make_settings,
@@ -17,7 +19,6 @@ from inspect_support import (
     sign_in,
     token_for,
 )
-from litestar.testing import AsyncTestClient
 
 API_GETS = [
     "/api/inspect/me",
@@ -52,7 +53,8 @@ async def client(tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
 
 
 def assert_error_shape(body: dict[str, Any]) -> None:
-    assert set(body) == {"errors"} and body["errors"]
+    assert set(body) == {"errors"}
+    assert body["errors"]
     for error in body["errors"]:
         assert set(error) == {"field", "message"}
 
@@ -84,7 +86,8 @@ async def test_release_form_without_a_session_redirects(client):
     reply = await client.post(
         "/inspect/questionnaires/every-type/release", data={"csrf": "x"}, follow_redirects=False
     )
-    assert reply.status_code == 303 and reply.headers["location"] == "/inspect/login"
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/inspect/login"
 
 
 async def test_respondent_routes_stay_cookie_free(client):
@@ -107,14 +110,17 @@ async def test_respondent_routes_stay_cookie_free(client):
 
 async def test_login_sets_strict_httponly_cookies_scoped_to_inspector_paths(client):
     reply = await sign_in(client)
-    assert reply.status_code == 303 and reply.headers["location"] == "/inspect/"
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/inspect/"
     cookies = [c for c in reply.headers.get_list("set-cookie") if c.startswith("inspect_session=")]
     assert {c.split("Path=")[1].split(";")[0] for c in cookies} == {"/inspect", "/api/inspect"}
     for cookie in cookies:
-        assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+        assert "HttpOnly" in cookie
+        assert "samesite=strict" in cookie.lower()
         assert "Secure" not in cookie
     page = await client.get("/inspect/")
-    assert page.status_code == 200 and "Have your say" in page.text
+    assert page.status_code == 200
+    assert "Have your say" in page.text
 
 
 async def test_session_cookie_is_secure_over_https(tmp_path):
@@ -125,7 +131,8 @@ async def test_session_cookie_is_secure_over_https(tmp_path):
         await add_account(test_client)
         reply = await sign_in(test_client)
         cookies = [c for c in reply.headers.get_list("set-cookie") if "inspect_session=" in c]
-        assert cookies and all("Secure" in c for c in cookies)
+        assert cookies
+        assert all("Secure" in c for c in cookies)
 
 
 async def test_wrong_password_and_unknown_name_read_the_same(client):
@@ -133,7 +140,8 @@ async def test_wrong_password_and_unknown_name_read_the_same(client):
     unknown = await sign_in(client, "nobody-here", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     message = "That name and password did not work"
-    assert message in wrong.text and message in unknown.text
+    assert message in wrong.text
+    assert message in unknown.text
     assert "set-cookie" not in wrong.headers or "inspect_session" not in wrong.headers["set-cookie"]
 
 
@@ -150,7 +158,8 @@ async def test_repeated_failures_lock_the_name_even_for_the_right_password(clien
     for _ in range(5):
         assert (await sign_in(client, "amira", "wrong guess")).status_code == 401
     locked = await sign_in(client)
-    assert locked.status_code == 401 and "paused" in locked.text
+    assert locked.status_code == 401
+    assert "paused" in locked.text
     # An unknown name locks the same way: nothing tells the two apart.
     for _ in range(6):
         reply = await sign_in(client, "ghost", "wrong guess")
@@ -193,7 +202,8 @@ async def test_release_needs_min_batch_and_batches_never_overlap(client):
     assert few.status_code == 409
     assert_error_shape(few.json())
     message = few.json()["errors"][0]["message"]
-    assert "Not enough answers are ready" in message and "at least 10" in message
+    assert "Not enough answers are ready" in message
+    assert "at least 10" in message
     assert "9" not in message  # no exact count of waiting answers, anywhere (rule 6)
     await seed(client, [{"fits": "no"}] * 3)
     made = await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
@@ -206,7 +216,8 @@ async def test_release_needs_min_batch_and_batches_never_overlap(client):
         "released": body["released"],
     }
     again = await client.post("/api/inspect/questionnaires/every-type/batches", headers=headers)
-    assert again.status_code == 409 and "Not enough" in again.json()["errors"][0]["message"]
+    assert again.status_code == 409
+    assert "Not enough" in again.json()["errors"][0]["message"]
     await seed(client, [{"understand": "yes"}] * 10, questionnaire="staff")
     other = await client.post("/api/inspect/questionnaires/staff/batches", headers=headers)
     assert other.json()["number"] == 2  # unique across the service
@@ -220,7 +231,8 @@ async def test_release_needs_min_batch_and_batches_never_overlap(client):
     }
     overview = await client.get("/api/inspect/questionnaires", headers=headers)
     by_id = {q["id"]: q for q in overview.json()}
-    assert by_id["every-type"]["released"] == 12 and by_id["every-type"]["versions"] == [1, 2]
+    assert by_id["every-type"]["released"] == 12
+    assert by_id["every-type"]["versions"] == [1, 2]
 
 
 async def test_unknown_questionnaire_is_404_everywhere(client):
@@ -260,7 +272,8 @@ async def test_export_routes_and_their_errors(client):
     assert (await client.get("/api/inspect/batches/1.pdf", headers=headers)).status_code == 404
     assert (await client.get("/api/inspect/batches/all.csv", headers=headers)).status_code == 404
     bad = await client.get("/api/inspect/batches/1.csv?codes=maybe", headers=headers)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "codes"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "codes"
     wrong_q = await client.get("/api/inspect/questionnaires/staff/batches/1.csv", headers=headers)
     assert wrong_q.status_code == 404
 
@@ -270,12 +283,14 @@ async def test_summary_route_and_its_422s(client):
     ok = await client.get(
         "/api/inspect/questionnaires/every-type/summary?by=age_band", headers=headers
     )
-    assert ok.status_code == 200 and ok.json()["by"] == "age_band"
+    assert ok.status_code == 200
+    assert ok.json()["by"] == "age_band"
     for query, field in [("policy=none", "policy"), ("by=fits", "by")]:
         reply = await client.get(
             f"/api/inspect/questionnaires/every-type/summary?{query}", headers=headers
         )
-        assert reply.status_code == 422 and reply.json()["errors"][0]["field"] == field
+        assert reply.status_code == 422
+        assert reply.json()["errors"][0]["field"] == field
 
 
 async def test_qr_and_audit_routes(client):
@@ -283,9 +298,11 @@ async def test_qr_and_audit_routes(client):
     # SURVEY_PUBLIC_BASE_URL is the loopback default here: no QR code (tests/test_qr.py).
     for kind in ("svg", "png"):
         qr = await client.get(f"/api/inspect/questionnaires/every-type/qr.{kind}", headers=headers)
-        assert qr.status_code == 409 and qr.json()["errors"][0]["field"] == "public_base_url"
+        assert qr.status_code == 409
+        assert qr.json()["errors"][0]["field"] == "public_base_url"
     log = await client.get("/api/inspect/audit", headers=headers)
-    assert log.status_code == 200 and log.json()["entries"][0]["action"] == "token issued"
+    assert log.status_code == 200
+    assert log.json()["entries"][0]["action"] == "token issued"
     assert (await client.get("/api/inspect/audit?limit=0", headers=headers)).status_code == 422
     me = await client.get("/api/inspect/me", headers=headers)
     assert me.json() == {"name": "amira"}
@@ -318,7 +335,8 @@ async def test_accounts_help_states_the_configured_lockout(tmp_path):
         await add_account(local)
         await sign_in(local)
         page = (await local.get("/inspect/accounts")).text
-    assert "After 3 wrong passwords" in page and "30 minutes" in page
+    assert "After 3 wrong passwords" in page
+    assert "30 minutes" in page
 
 
 async def test_portal_release_form(client):
@@ -326,7 +344,8 @@ async def test_portal_release_form(client):
     page = await client.get("/inspect/questionnaires/every-type")
     csrf = page_csrf(page.text)
     refused = await client.post("/inspect/questionnaires/every-type/release", data={"csrf": csrf})
-    assert refused.status_code == 409 and "a batch needs at least 10" in refused.text
+    assert refused.status_code == 409
+    assert "a batch needs at least 10" in refused.text
     await seed(client, [{"fits": "yes"}] * 10)
     forged = await client.post(
         "/inspect/questionnaires/every-type/release", data={"csrf": "forged"}
@@ -368,7 +387,8 @@ async def test_portal_pages_carry_the_csp_and_no_inline_script(client):
     await sign_in(client)
     reply = await client.get("/inspect/questionnaires/every-type/summary")
     assert "default-src 'self'" in reply.headers["content-security-policy"]
-    assert "<script" not in reply.text and "style=" not in reply.text
+    assert "<script" not in reply.text
+    assert "style=" not in reply.text
 
 
 async def test_the_help_pages_are_the_guides_in_docs(client):
@@ -376,7 +396,8 @@ async def test_the_help_pages_are_the_guides_in_docs(client):
     page = await client.get("/inspect/help/numbers")
     assert page.status_code == 200
     assert "<h1>What the numbers mean</h1>" in page.text
-    assert "<table>" in page.text and "Hidden to protect people" in page.text
+    assert "<table>" in page.text
+    assert "Hidden to protect people" in page.text
     assert (
         'href="/inspect/help/numbers"' in (await client.get("/inspect/help/confidentiality")).text
     )

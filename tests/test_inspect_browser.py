@@ -10,7 +10,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,9 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, PASSWORD
+
+from tests.support.inspectors import FIXTURES, PASSWORD
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -58,15 +59,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (root / "server.log").open("wb")
     process = subprocess.Popen([cli, "serve"], env=env, stderr=log)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (root / "server.log").read_text()
-            time.sleep(0.1)
+        wait_until(
+            lambda: httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200,
+            seconds=20,
+            ignoring=(httpx.HTTPError,),
+            failing=(root / "server.log").read_text,
+        )
         answers = [
             {
                 "fits": "yes" if n % 3 else "no",

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_app, make_settings, seed, sign_in, token_for
 from litestar.testing import AsyncTestClient
+
+from tests.support.inspectors import add_account, make_app, make_settings, seed, sign_in, token_for
 
 
 @pytest.fixture
@@ -23,7 +24,8 @@ async def test_an_audit_page_number_out_of_range_is_a_400_not_a_500(client, befo
     headers = await token_for(client)
     reply = await client.get(f"/api/inspect/audit?before={before}", headers=headers)
     if before == "0":  # nothing is older than the first entry: an empty page
-        assert reply.status_code == 200 and reply.json() == {"entries": []}
+        assert reply.status_code == 200
+        assert reply.json() == {"entries": []}
         return
     assert reply.status_code == 400
     assert reply.json() == {
@@ -31,7 +33,8 @@ async def test_an_audit_page_number_out_of_range_is_a_400_not_a_500(client, befo
     }
     await sign_in(client)
     page = await client.get(f"/inspect/audit?before={before}")
-    assert page.status_code == 400 and "Audit log" in page.text
+    assert page.status_code == 400
+    assert "Audit log" in page.text
 
 
 async def test_every_text_answer_names_its_charset_once(client):
@@ -79,7 +82,7 @@ def test_tokens_from_the_command_line_expire_and_are_revoked_one_by_one(
     assert left == [i for i in ids if i != token_id]
 
 
-def test_the_password_command_sets_a_new_password(tmp_path: Path, monkeypatch, capsys):
+def test_the_password_command_sets_a_new_password(tmp_path: Path, monkeypatch):
     import asyncio
 
     from survey_service import cli, settings

@@ -20,7 +20,7 @@ from survey_service.questionnaires import canonical_bytes, content_hash
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore
-from tests.intruder_data import YOUNG
+from tests.support.intruder_data import YOUNG
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -98,24 +98,25 @@ async def test_a_release_shows_in_the_listing_and_the_dashboard(store, service):
     number = await released(store, service)
     listing = await service.batch_listing(YOUNG.id)
     assert [(b.number, b.count) for b in listing.batches] == [(number, 12)]
-    assert listing.min_batch == 10 and listing.waiting.waiting == "none"
+    assert listing.min_batch == 10
+    assert listing.waiting.waiting == "none"
     assert (await service.questionnaire(YOUNG.id)).released == 12
     assert await service.released_batch(YOUNG.id, number) is not None
     assert await service.released_batch("staff", number) is None
     assert "batch released" in await actions(store)
 
 
-async def test_an_export_is_audited_before_a_byte_leaves_and_shows_the_release(
-    store, service, tmp_path
-):
+async def test_an_export_is_audited_before_a_byte_leaves_and_shows_the_release(store, service):
     number = await released(store, service)
     export = await service.export("amira", YOUNG.id, None, "csv", False)
     assert await actions(store) == ["export", "batch released"]
     assert export.filename == f"{YOUNG.id}-batch-{number}.csv"
-    assert export.media_type == "text/csv" and export.rows == 12
+    assert export.media_type == "text/csv"
+    assert export.rows == 12
     text = b"".join(export.chunks(store)).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 12 and {r["batch"] for r in rows} == {str(number)}
+    assert len(rows) == 12
+    assert {r["batch"] for r in rows} == {str(number)}
     one = await service.export("amira", None, number, "json", True)
     assert one.filename == f"{YOUNG.id}-batch-{number}-codes.json"
 
@@ -142,7 +143,8 @@ async def test_a_summary_names_every_bad_choice_at_once_and_audits_only_what_it_
     assert [e.field for e in refused.value.errors] == ["policy", "by"]
     assert "summary" not in await actions(store)
     summary = await service.summary("amira", YOUNG.id, None, "gender")
-    assert summary.responses == 12 and summary.by == "gender"
+    assert summary.responses == 12
+    assert summary.by == "gender"
     assert (await actions(store))[0] == "summary"
 
 
@@ -153,7 +155,8 @@ async def test_no_qr_code_points_where_phones_cannot_follow(store, tmp_path):
         await service.qr_code(YOUNG.id, "png")
     assert (refused.value.kind, refused.value.field) == ("conflict", "public_base_url")
     poster = await service.poster(YOUNG.id)
-    assert poster.refusal and poster.url.startswith("http://127.0.0.1:8000/")
+    assert poster.refusal
+    assert poster.url.startswith("http://127.0.0.1:8000/")
     public = InspectorService(store, settings_for(tmp_path), lambda: TODAY)
     assert b"<svg" in await public.qr_code(YOUNG.id, "svg")
     assert (await public.qr_code(YOUNG.id, "png")).startswith(b"\x89PNG")

@@ -9,13 +9,13 @@ import random
 from collections import Counter
 from typing import Any
 
-import intruder
-import intruder_data as data
 import pytest
-from release_support import inputs
 
 from survey_service.confidentiality import cellkey, kanonymity
-from survey_service.release import protect, tables
+from survey_service.release import protect
+from tests import intruder
+from tests.support import intruder_data as data
+from tests.support.releases import from_counts, inputs
 
 CRAFTED = {
     "split undoes suppression": data.split_undoes_suppression,
@@ -144,7 +144,7 @@ def test_it_finds_a_summary_made_from_the_true_answers():
     r = intruder.release([data.YOUNG], rows)
     w = r.worked
     truth = {key: key for key in w.decided.shown}
-    w.cells = tables.from_counts(w.columns, protect.count_cells(w.layout, w.columns, rows, truth))
+    w.cells = from_counts(w.columns, protect.count_cells(w.layout, w.columns, rows, truth))
     leaky = intruder.Release(rows, w, intruder.views(w, rows, "cellkey", random.Random(1)))
     found = intruder.solve_hidden(leaky)
     assert any("age_band is '14_15'" in f for f in found), found
@@ -165,7 +165,7 @@ def test_it_finds_exact_counts_that_add_up():
     rows = inputs(data.split_undoes_suppression(), seed=11)
     real = cellkey.noise
     try:
-        cellkey.noise = lambda count, keysum: 0  # type: ignore[assignment]
+        cellkey.noise = lambda _count, _keysum: 0  # type: ignore[assignment]
         r = intruder.release([data.YOUNG], rows)
     finally:
         cellkey.noise = real  # type: ignore[assignment]
@@ -186,6 +186,7 @@ def test_it_finds_hidden_rows_whose_value_is_the_last_one_left(monkeypatch):
                 answers.append({k: v for k, v in (("age_band", age), ("gender", gender)) if v})
     rows = inputs(answers, seed=4)
     assert intruder.indistinguishable([data.YOUNG], [rows], [3]) == []
-    monkeypatch.setattr(kanonymity, "_lone_value", lambda shown, domains: None)
+    monkeypatch.setattr(kanonymity, "_lone_value", lambda _shown, _domains: None)
     pinned = intruder.indistinguishable([data.YOUNG], [rows], [3])
-    assert pinned and all("age_band = None" in p for p in pinned), pinned
+    assert pinned
+    assert all("age_band = None" in p for p in pinned), pinned

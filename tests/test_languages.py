@@ -16,6 +16,7 @@ from survey_service.questionnaires import (
     parse,
 )
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
+from tests.support.questionnaires import questions_by_id
 
 ROOT = Path(__file__).resolve().parent.parent
 MULTILINGUAL = Path(__file__).parent / "browser" / "questionnaires" / "multilingual.toml"
@@ -75,7 +76,7 @@ def test_the_default_language_fills_the_plain_fields_and_the_others_go_to_transl
     q = load_file(MULTILINGUAL, registry.LOAD_CHECKS)
     assert q.languages == ["en", "pl", "ar"]
     assert q.title == "Your check-in"
-    questions = q.question_map()
+    questions = questions_by_id(q)
     assert questions["age_band"].text == "How old are you?"
     assert questions["age_band"].codes() == ["12_13", "14_15", "16_17", "prefer_not"]
     assert questions["worker_help"].min_label == "Not at all"
@@ -205,7 +206,7 @@ def test_language_tags_in_canonical_case_are_accepted(tag: str):
 
 def test_codes_and_ids_are_the_same_in_every_language():
     q = parse(demo(), "demo.toml")
-    assert q.question_map()["fits"].codes() == ["yes", "no"]
+    assert questions_by_id(q)["fits"].codes() == ["yes", "no"]
     assert q.translations["ar"]["q.fits.choice.yes"] == "نعم"
 
 
@@ -228,8 +229,10 @@ async def test_adding_a_language_to_a_published_version_needs_a_new_version(stor
     )
     reg = await registry.publish(store, folder)
     first, second = reg.get("demo", 1), reg.get("demo", 2)
-    assert first is not None and second is not None
-    assert first.languages == [] and second.languages == ["en", "pl", "ar"]
+    assert first is not None
+    assert second is not None
+    assert first.languages == []
+    assert second.languages == ["en", "pl", "ar"]
     assert first.title == second.title == "Have your say"
 
 
@@ -247,7 +250,8 @@ async def test_the_definition_carries_every_language(client):
     assert body["translations"]["ar"]["q.has_worker.choice.yes"] == "نعم"
     assert body["translations"]["pl"]["q.worker_help.min_label"] == "Wcale"
     single = (await client.get("/api/questionnaires/every-type")).json()
-    assert "languages" not in single and "translations" not in single
+    assert "languages" not in single
+    assert "translations" not in single
 
 
 def answer(questionnaire: str = "multilingual", **extra: object) -> dict[str, object]:

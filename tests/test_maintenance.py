@@ -21,6 +21,7 @@ from survey_service.ops import backup, housekeeping, retention
 from survey_service.settings import Settings
 from survey_service.store import NewResponse, StoredVersion
 from survey_service.store.sqlite import SQLiteStore
+from tests.support.waiting import wait_until_async
 
 
 def response(text: str = "short", received: str = "2026-11-25") -> NewResponse:
@@ -54,9 +55,8 @@ async def store(tmp_path: Path) -> SQLiteStore:
 # -- item 6: file modes ------------------------------------------------------------------------
 
 
-async def test_the_data_folder_and_database_files_are_private_whatever_the_umask(
-    tmp_path: Path, umask_000
-):
+@pytest.mark.usefixtures("umask_000")
+async def test_the_data_folder_and_database_files_are_private_whatever_the_umask(tmp_path: Path):
     data = tmp_path / "var"
     s = SQLiteStore(data / "survey.sqlite3")
     await s.open()
@@ -91,8 +91,9 @@ async def test_an_existing_open_folder_and_files_are_made_private(tmp_path: Path
         await s.close()
 
 
+@pytest.mark.usefixtures("umask_000")
 async def test_backups_and_safety_copies_are_private_whatever_the_umask(
-    store: SQLiteStore, tmp_path: Path, umask_000
+    store: SQLiteStore, tmp_path: Path
 ):
     await store.add_responses([response()])
     copy = tmp_path / "backups" / "copy.sqlite3"
@@ -131,7 +132,8 @@ def _overflow_heads(path: Path) -> list[tuple[str, int]]:
         return (*steps, (int(cell, 16), 1))
 
     heads.sort(key=lambda h: in_order(h[0]))
-    assert len(heads) == len(long_ids) and len(ids) > len(long_ids)
+    assert len(heads) == len(long_ids)
+    assert len(ids) > len(long_ids)
     return [(i, page) for i, (_, page) in zip(long_ids, heads, strict=True)]
 
 
@@ -191,7 +193,8 @@ async def test_a_backup_is_written_in_key_order(store: SQLiteStore, tmp_path: Pa
     # Key order, give or take a page (see above), and no trace of arrival.
     assert _rank_correlation(list(range(len(pages))), pages) > 0.95
     assert abs(_rank_correlation([arrival[i] for i, _ in heads], pages)) < 0.3
-    assert not Path(f"{copy}-wal").exists()  # one self-contained file
+    # One self-contained file. (A stat on the test's own loop delays nothing.)
+    assert not Path(f"{copy}-wal").exists()  # noqa: ASYNC240
 
 
 async def test_responses_arriving_during_compaction_are_all_kept(store: SQLiteStore):
@@ -216,10 +219,7 @@ async def test_compaction_runs_on_schedule_and_is_recorded(store: SQLiteStore, m
     monkeypatch.setattr(store, "compact", counting)
     conf = Settings(data_dir=store.path.parent, compaction_hours=24)
     task = asyncio.create_task(housekeeping.compact_on_schedule(store, conf))
-    for _ in range(100):
-        if await store.maintenance_done("compaction"):
-            break
-        await asyncio.sleep(0.05)
+    await wait_until_async(lambda: store.maintenance_done("compaction"), seconds=5, every=0.05)
     task.cancel()
     assert ran == ["compaction"]  # never done before: at once, then not for a day
     assert await store.maintenance_done("compaction") is not None
@@ -246,7 +246,8 @@ async def test_a_purge_during_a_long_read_is_reported_and_retried(store: SQLiteS
     reader.execute("SELECT count(*) FROM responses").fetchone()  # an export's snapshot
     try:
         report = await retention.purge(store, dt.date(2026, 11, 25), 365, patience=0.5)
-        assert report.removed == 1 and report.clean is False
+        assert report.removed == 1
+        assert report.clean is False
         # The rows are deleted, but the old pages could not be overwritten yet.
         assert b"ancient-answer-alpha" in _file_bytes(store.path.parent)
         entries = await store.audit_entries()
@@ -290,7 +291,8 @@ def test_export_temp_files_left_by_a_crash_are_swept(tmp_path: Path):
     old = time.time() - 3600
     os.utime(stale, (old, old))
     assert housekeeping.sweep_export_tmp(folder) == 1
-    assert not stale.exists() and fresh.exists()
+    assert not stale.exists()
+    assert fresh.exists()
     assert mode(folder) == 0o700
 
 
@@ -301,12 +303,14 @@ def test_safety_copies_are_deleted_after_the_days_set(tmp_path: Path):
     for p in (old, recent):
         p.write_bytes(b"every response")
     assert housekeeping.delete_old_safety_copies(tmp_path / "survey.sqlite3", 7, now) == [old]
-    assert not old.exists() and recent.exists()
+    assert not old.exists()
+    assert recent.exists()
 
 
 async def test_the_service_sweeps_at_start(settings: Settings):
-    from inspect_support import make_app
     from litestar.testing import AsyncTestClient
+
+    from tests.support.inspectors import make_app
 
     folder = settings.data_dir / "export-tmp"
     folder.mkdir(parents=True)
@@ -315,11 +319,12 @@ async def test_the_service_sweeps_at_start(settings: Settings):
     old = time.time() - 3600
     os.utime(stale, (old, old))
     async with AsyncTestClient(make_app(settings)):
-        for _ in range(100):
-            if not stale.exists():
-                break
-            await asyncio.sleep(0.02)
-    assert not stale.exists()
+        await wait_until_async(
+            lambda: not stale.exists(),
+            seconds=2,
+            every=0.02,
+            failing="the stale export file was not swept",
+        )
 
 
 async def test_expired_sessions_are_deleted(store: SQLiteStore):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from pathlib import Path
 
 import asyncpg
 import msgspec
 import pytest
-from release_support import cut_batch
 
 from survey_service import cli
 from survey_service.store import NewResponse, StoredVersion
@@ -17,7 +17,8 @@ from survey_service.store.inspector import AuditEntry, Batch, Credential, Inspec
 from survey_service.store.postgres import PostgresStore
 from survey_service.store.reviews import Review
 from survey_service.store.sqlite import SQLiteStore
-from tests.pgcluster import Cluster
+from tests.support.pgcluster import Cluster
+from tests.support.releases import cut_batch
 
 INES = Inspector("ines", "argon2-hash", False, "2026-11-01T09:00:00Z")
 AUDIT = AuditEntry("2026-11-25T10:00:00Z", "ines", "release")
@@ -64,7 +65,8 @@ def deployment(monkeypatch, tmp_path: Path) -> list[NewResponse]:
         await s.count_login_attempt("name-hash", now, now, 5)
         await s.note_maintenance("compaction", now)
         batch = await cut_batch(s, "demo", "2026-12-01")
-        assert isinstance(batch, Batch) and batch.number == 1
+        assert isinstance(batch, Batch)
+        assert batch.number == 1
         # Issue 15: a reviewer, the review queue, one approved text marked as a quote.
         await s.set_reviewer("ines", True, AUDIT)
         assert await s.queue_texts("demo", ["q"]) == 10_000
@@ -130,7 +132,8 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
             assert await s.waiting_counts("demo", "2026-12-01") == (2_000, 2_000)
             # ...and new numbers follow the copied ones.
             second = await cut_batch(s, "demo", "2026-12-01")
-            assert isinstance(second, Batch) and second.number == 2
+            assert isinstance(second, Batch)
+            assert second.number == 2
             assert [e.id for e in await s.audit_entries()] == [5, 4, 3, 2, 1]
         finally:
             await s.close()
@@ -138,7 +141,8 @@ def test_migrate_copies_everything_and_checks_counts(deployment, empty_url: str,
     asyncio.run(read())
 
 
-def test_migrate_refuses_a_database_that_holds_data(deployment, empty_url: str, capsys):
+@pytest.mark.usefixtures("deployment")
+def test_migrate_refuses_a_database_that_holds_data(empty_url: str, capsys):
     assert cli.main(["migrate", "--to", empty_url]) == 0
     capsys.readouterr()
     assert cli.main(["migrate", "--to", empty_url]) == 1
@@ -154,7 +158,15 @@ def test_migrate_without_an_sqlite_database(monkeypatch, tmp_path: Path, empty_u
     assert "nothing to copy" in capsys.readouterr().err
 
 
-def test_migrate_to_an_unreachable_server(deployment, pg_cluster: Cluster, capsys):
+@pytest.mark.usefixtures("deployment")
+def test_migrate_to_an_unreachable_server(pg_cluster: Cluster, capsys):
     url = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/no_such_database"
     assert cli.main(["migrate", "--to", url]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("deployment")
+def test_migrate_without_the_postgres_extra_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # as on an install without [postgres]
+    assert cli.main(["migrate", "--to", "postgresql://postgres@127.0.0.1/x"]) == 1
+    assert "survey-service[postgres]" in capsys.readouterr().err

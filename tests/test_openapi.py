@@ -25,8 +25,10 @@ from survey_service.respondent import api, api_docs, wire
 from survey_service.responses import Submission
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
+# The statuses both POSTs answer before they look at what the body says.
+BODY_PROBLEMS = frozenset({"400", "408", "413", "415", "429", "500", "503"})
 EXAMPLES = int(os.environ.get("SURVEY_SCHEMATHESIS_EXAMPLES", "40"))
 ST = Path(sys.executable).parent / "st"
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
@@ -95,11 +97,12 @@ def test_every_status_a_route_answers_is_documented_in_the_one_error_shape(
         ("GET", "/api/questionnaires"): {"200", "500"},
         ("GET", "/api/questionnaires/{questionnaire}"): {"200", "404", "500"},
         ("GET", "/api/questionnaires/{questionnaire}/versions/{version}"): {"200", "404", "500"},
-        ("POST", "/api/responses"): {"201", "200", "409", "422", *api_docs.BODY_PROBLEMS},
-        ("POST", "/api/responses/batch"): {"200", "422", *api_docs.BODY_PROBLEMS},
+        ("POST", "/api/responses"): {"201", "200", "409", "422", *BODY_PROBLEMS},
+        ("POST", "/api/responses/batch"): {"200", "422", *BODY_PROBLEMS},
     }
     for key, statuses in expected.items():
-        assert operations[key]["summary"] and operations[key]["description"], key
+        assert operations[key]["summary"], key
+        assert operations[key]["description"], key
         answers = operations[key]["responses"]
         assert set(answers) == statuses, key
         for status, answer in answers.items():

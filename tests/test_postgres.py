@@ -11,16 +11,16 @@ import asyncpg
 import httpx
 import msgspec
 import pytest
-from inspect_support import make_app
 from litestar.testing import AsyncTestClient
-from release_support import cut_batch
 
 from survey_service.inspector import auth
 from survey_service.store import StoredVersion, StoreUnavailable
 from survey_service.store.inspector import Batch
 from survey_service.store.postgres import PostgresStore
 from tests.conftest import response_body
-from tests.serverproc import ServerProcess
+from tests.support.inspectors import make_app
+from tests.support.releases import cut_batch
+from tests.support.serverproc import ServerProcess
 from tests.test_store import row
 
 
@@ -154,9 +154,10 @@ async def test_two_app_processes_on_one_database_store_each_response_once(
         assert stored == {b["id"] for b in bodies}
         # A different answer under a stored id is a conflict on either instance.
         clash = {**bodies[0], "answers": {"fits": "no"}}
-        for server in servers:
-            answer = httpx.post(f"{server.url}/api/responses", json=clash)
-            assert answer.status_code == 409
+        async with httpx.AsyncClient(timeout=30) as client:
+            for server in servers:
+                answer = await client.post(f"{server.url}/api/responses", json=clash)
+                assert answer.status_code == 409
 
         # The days pass: every response is ready. Inspectors press Release on both instances at
         # once, three times each: one batch holds all 30 responses; every other press finds
@@ -263,7 +264,8 @@ async def test_sign_ins_at_once_on_two_instances_are_checked_no_more_than_the_li
             )
             assert all(a.status_code == 401 for a in answers)
             late = await _sign_in(clients[0], servers[1].url, "correct horse battery")
-            assert late.status_code == 401 and "paused" in late.text
+            assert late.status_code == 401
+            assert "paused" in late.text
         finally:
             await asyncio.gather(*(c.aclose() for c in clients))
         counts = dict(

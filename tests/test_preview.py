@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from inspect_support import add_account, make_app, make_settings, page_csrf, sign_in
 from litestar.testing import AsyncTestClient
 
 from survey_service import cli
 from survey_service.http import limits
 from survey_service.respondent import drafts, preview
 from survey_service.settings import Settings
-from tests.xlsform_support import Form, young_people_form
+from tests.support.inspectors import add_account, make_app, make_settings, page_csrf, sign_in
+from tests.support.xlsforms import Form, young_people_form
 
 DRAFT_TOML = (Path(__file__).parent / "browser" / "questionnaires" / "check-in.toml").read_text()
 DATA = re.compile(r'<script type="application/json" id="data">(.*?)</script>', re.DOTALL)
@@ -60,7 +60,8 @@ def test_a_workbook_that_asks_a_young_person_for_a_name_is_refused_at_its_row(tm
         drafts.read("form.xlsx", workbook(form, tmp_path))
     (problem,) = refused.value.problems
     assert (problem.sheet, problem.row) == ("survey", form.row_of("your_name"))
-    assert problem.column and "name" in problem.message
+    assert problem.column
+    assert "name" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_what_is_not_a_draft_is_refused_with_the_reason(name: str, data: bytes, 
 
 async def test_an_upload_is_read_in_a_child_process(tmp_path: Path, monkeypatch):
     # This process never parses the workbook: with its own reader broken, the child still reads.
-    def broken(name: str, data: bytes) -> None:
+    def broken(_name: str, _data: bytes) -> None:
         raise AssertionError("read on the event loop's process")
 
     monkeypatch.setattr(drafts, "read", broken)
@@ -173,7 +174,8 @@ async def test_the_preview_page_is_for_signed_in_inspectors(tmp_path: Path):
         assert page.status_code == 303
         assert page.headers["location"] == "/inspect/login?next=/inspect/preview"
         sent = await client.post("/inspect/preview", files={"draft": ("a.toml", b"x")})
-        assert "Sign in" in sent.text and "<form" in sent.text
+        assert "Sign in" in sent.text
+        assert "<form" in sent.text
 
 
 async def test_an_uploaded_draft_opens_in_the_form_app_marked_as_a_preview(portal, tmp_path):
@@ -183,10 +185,12 @@ async def test_an_uploaded_draft_opens_in_the_form_app_marked_as_a_preview(porta
     assert page.status_code == 200
     data = page_data(page.text)
     assert data["preview"] == {"back": "/inspect/preview"}
-    assert data["def"]["id"] == "check-in" and data["state"] == "form"
+    assert data["def"]["id"] == "check-in"
+    assert data["state"] == "form"
     # The page's own policy allows its inline scripts by hash, as the real form's does.
     policy = page.headers["content-security-policy"]
-    assert "script-src 'self' 'sha256-" in policy and "unsafe-inline" not in policy
+    assert "script-src 'self' 'sha256-" in policy
+    assert "unsafe-inline" not in policy
     assert page.headers["cache-control"] == "no-store"
     assert "<title>Preview: Check-in</title>" in page.text
     assert stored(settings) == before  # nothing stored: no answer, and the draft not published
@@ -219,7 +223,8 @@ async def test_problems_are_listed_at_their_sheet_row_and_column(portal, tmp_pat
     page = await upload(portal, "my-form.xlsx", workbook(form, tmp_path))
     ((sheet, row, column, message),) = problem_rows(page.text)
     assert (sheet, row) == ("survey", str(form.row_of("your_name")))
-    assert column and "name" in message
+    assert column
+    assert "name" in message
 
 
 async def test_a_draft_upload_has_its_own_cap_above_the_portal_forms(portal):

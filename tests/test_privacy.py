@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 CANARIES = {
     "X-Forwarded-For": "203.0.113.77",
@@ -94,4 +94,5 @@ async def test_only_the_date_is_stored(client, settings):
     await client.post("/api/responses", json=response_body())
     with sqlite3.connect(settings.database_path) as conn:
         (received,) = conn.execute("SELECT received FROM responses").fetchone()
-    assert len(received) == 10 and received.count("-") == 2  # YYYY-MM-DD, no time
+    assert len(received) == 10
+    assert received.count("-") == 2  # YYYY-MM-DD, no time

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inspect_support import add_account, make_settings, token_for
 from litestar.testing import AsyncTestClient
 
 from survey_service.app import create_app
 from survey_service.inspector import qr
+from tests.support.inspectors import add_account, make_settings, token_for
 
 PRIVATE = [
     ("http://127.0.0.1:8000", "loopback"),
@@ -40,7 +40,8 @@ PUBLIC = [
 @pytest.mark.parametrize(("url", "words"), PRIVATE)
 def test_a_private_address_is_named_as_such(url: str, words: str):
     reason = qr.private_reason(url)
-    assert reason is not None and words in reason
+    assert reason is not None
+    assert words in reason
 
 
 @pytest.mark.parametrize("url", PUBLIC)

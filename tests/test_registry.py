@@ -45,7 +45,8 @@ async def test_a_new_version_is_served_beside_the_old(store, questionnaires_dir:
     reg = await registry.publish(store, questionnaires_dir)
     assert reg.open_versions("every-type") == [1, 2]
     latest = reg.latest("every-type")
-    assert latest is not None and latest.version == 2
+    assert latest is not None
+    assert latest.version == 2
     old = reg.get("every-type", 1)
     assert old is not None
     assert "How old are you?" in [q.text for q in old.questions()]
@@ -70,6 +71,7 @@ async def test_latest_skips_retired_versions(store, questionnaires_dir: Path):
     await store.set_retired("every-type", 2, True)
     reg = await registry.publish(store, questionnaires_dir)
     latest = reg.latest("every-type")
-    assert latest is not None and latest.version == 1
+    assert latest is not None
+    assert latest.version == 1
     assert reg.is_retired("every-type", 2)
     assert b'"retired":true' in (reg.definition_json("every-type", 2) or b"")

@@ -21,7 +21,7 @@ from survey_service.release import schedule, service
 from survey_service.release.options import ReleaseOptions
 from survey_service.store import NewResponse, StoredVersion, StoreUnavailable
 from survey_service.store.sqlite import SQLiteStore
-from tests.intruder_data import YOUNG
+from tests.support.intruder_data import YOUNG
 
 TODAY = dt.date(2026, 11, 30)
 OPTIONS = ReleaseOptions(k=5, min_batch=10, delay_days=7)
@@ -49,17 +49,18 @@ async def test_a_release_takes_what_is_ready_and_records_what_it_held_back(store
     later = [answer("2026-11-29", "2026-12-04") for _ in range(3)]
     await store.add_responses(ready + later)
     batch = await service.release(store, [YOUNG], OPTIONS, "amira", TODAY)
-    assert not isinstance(batch, service.Refusal) and batch.count == 12
+    assert not isinstance(batch, service.Refusal)
+    assert batch.count == 12
     entry = (await store.audit_entries())[0]
-    assert entry.action == "batch released" and entry.actor == "amira"
-    assert (
-        "12 responses" in entry.detail
-        and "held back (not ready yet): fewer than 10" in entry.detail
-    )
+    assert entry.action == "batch released"
+    assert entry.actor == "amira"
+    assert "12 responses" in entry.detail
+    assert "held back (not ready yet): fewer than 10" in entry.detail
     waiting = await service.waiting(store, YOUNG.id, OPTIONS, TODAY)
     assert waiting == service.Waiting(False, "fewer than 10", "none", "manual")
     again = await service.release(store, [YOUNG], OPTIONS, "amira", TODAY)
-    assert isinstance(again, service.Refusal) and again.reason == "not ready"
+    assert isinstance(again, service.Refusal)
+    assert again.reason == "not ready"
 
 
 async def test_a_release_that_fails_half_way_leaves_no_batch(store, monkeypatch):
@@ -87,7 +88,8 @@ async def test_a_scheduled_service_releases_once_a_period_and_inspectors_cannot(
     weekly = msgspec.structs.replace(OPTIONS, schedule="weekly")
     await store.add_responses([answer("2026-11-20", "2026-11-29") for _ in range(12)])
     refused = await service.release(store, [YOUNG], weekly, "amira", TODAY)
-    assert isinstance(refused, service.Refusal) and refused.reason == "scheduled"
+    assert isinstance(refused, service.Refusal)
+    assert refused.reason == "scheduled"
     other = SQLiteStore(tmp_path / "survey.sqlite3")  # a second instance on the same data
     await other.open()
     try:
@@ -122,7 +124,8 @@ async def test_a_purge_works_the_release_out_again_without_the_purged_rows(store
     report = await retention.purge(store, TODAY, 365, OPTIONS, patience=1)
     assert report.removed == 6
     state = await store.release_basis(YOUNG.id)
-    assert state.basis and sum(d.rows for d in state.decisions) == 6  # no decision on purged rows
+    assert state.basis
+    assert sum(d.rows for d in state.decisions) == 6  # no decision on purged rows
     assert sum(n for _, q, c, n, _ in await store.release_cells(YOUNG.id) if q == "") == 6
     revised = next(e for e in await store.audit_entries() if e.action == "release revised")
     assert "worked out again: old responses were purged" in revised.detail
@@ -182,6 +185,6 @@ async def test_nothing_received_today_is_ever_ready_today():
 
     for delay in (0, 1, 7):
         for draw in range(delay + 1):
-            day = eligible_on("2026-11-30", delay, lambda n, d=draw: d)
+            day = eligible_on("2026-11-30", delay, lambda _n, d=draw: d)
             assert day > "2026-11-30"
-    assert eligible_on("2026-W48", 0, lambda n: 0) == "2026-11-30"  # the Monday after the week
+    assert eligible_on("2026-W48", 0, lambda _n: 0) == "2026-11-30"  # the Monday after the week

@@ -126,7 +126,8 @@ choices = [
 def test_an_exclusive_choice_stands_alone(sent: list[str], ok: bool):
     clean, errors = responses.check_answers(EXCLUSIVE, {"asked": sent})
     if ok:
-        assert errors == [] and sorted(clean["asked"]) == sorted(sent)
+        assert errors == []
+        assert sorted(clean["asked"]) == sorted(sent)
     else:
         assert [(e.field, e.message) for e in errors] == [
             ("answers.asked", "holds a choice that cannot be chosen with others")
@@ -140,7 +141,7 @@ def test_a_required_staff_answer_is_required():
 
 def test_free_text_goes_through_the_screen_before_it_is_kept():
     clean, _ = responses.check_answers(
-        EVERY_TYPE, {"one_word": "secret"}, screen=lambda text: "[screened]"
+        EVERY_TYPE, {"one_word": "secret"}, screen=lambda _text: "[screened]"
     )
     assert clean == {"one_word": "[screened]"}
 
@@ -172,7 +173,8 @@ def test_any_uuid_spelling_is_stored_in_canonical_lower_case():
         "answers": {},
     }
     submission, errors = responses.decode_submission(raw)
-    assert errors == [] and submission is not None
+    assert errors == []
+    assert submission is not None
     assert submission.id == "6f1c7d3e-0a1b-4c2d-8e3f-9a0b1c2d3e4f"
 
 

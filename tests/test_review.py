@@ -13,11 +13,19 @@ from typing import Any
 
 import openpyxl
 import pytest
-from inspect_support import add_account, make_app, make_settings, on_store, page_csrf, seed, sign_in
-from inspect_support import token_for as token_of
 from litestar.testing import AsyncTestClient
 
 from survey_service.inspector import auth
+from tests.support.inspectors import (
+    add_account,
+    make_app,
+    make_settings,
+    on_store,
+    page_csrf,
+    seed,
+    sign_in,
+)
+from tests.support.inspectors import token_for as token_of
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}")
 REVIEW = "/inspect/questionnaires/every-type/review"
@@ -103,7 +111,8 @@ async def decide(client: AsyncTestClient[Any], handle: str, **form: Any) -> Any:
 async def test_free_text_is_withheld_from_every_file_until_a_reviewer_has_read_it(client):
     # Before any review: no text in any file, and every file says how many wait.
     rows = await csv_rows(client)
-    assert len(rows) == 12 and {r["why_not"] for r in rows.values()} == {""}
+    assert len(rows) == 12
+    assert {r["why_not"] for r in rows.values()} == {""}
     assert {r["one_word"] for r in rows.values()} == {""}
     body = await json_file(client)
     assert {r["why_not"] for r in body["rows"]} == {None}
@@ -120,11 +129,14 @@ async def test_free_text_is_withheld_from_every_file_until_a_reviewer_has_read_i
     _, texts = await review_page(client)
     assert sorted(texts) == ["It was fine", "Nobody listened to me", "Wibbleton was scary", "kind"]
     page = (await client.get(REVIEW)).text
-    assert "<mark>Wibbleton</mark>" in page and "(highlighted: maybe a name)" in page
+    assert "<mark>Wibbleton</mark>" in page
+    assert "(highlighted: maybe a name)" in page
     # The page names texts by random handles: no response id, no batch, no other answer.
     listed = page.split("<main", 1)[1].split("</main>")[0]
-    assert not UUID.search(page) and "batch" not in listed.lower()
-    assert "14 to 15" not in page and "Does this description fit" not in page
+    assert not UUID.search(page)
+    assert "batch" not in listed.lower()
+    assert "14 to 15" not in page
+    assert "Does this description fit" not in page
 
     approved = await decide(
         client, texts["Wibbleton was scary"], decision="approve", redact=["0"], quotable="1"
@@ -141,13 +153,16 @@ async def test_free_text_is_withheld_from_every_file_until_a_reviewer_has_read_i
     for url in (ALL, "/api/inspect/batches/1"):
         rows = await csv_rows(client, url + ".csv")
         assert rows["0"]["why_not"] == "[redacted] was scary"
-        assert rows["1"]["why_not"] == "" and rows["2"]["why_not"] == ""
+        assert rows["1"]["why_not"] == ""
+        assert rows["2"]["why_not"] == ""
         by_times = {r["times"]: r for r in (await json_file(client, url + ".json"))["rows"]}
         assert by_times[0]["why_not"] == "[redacted] was scary"
-        assert by_times[1]["why_not"] is None and by_times[2]["why_not"] is None
+        assert by_times[1]["why_not"] is None
+        assert by_times[2]["why_not"] is None
         book = await xlsx_file(client, url + ".xlsx")
         sheet = {r["times"]: r for r in sheet_rows(book, "responses")}
-        assert sheet[0]["why_not"] == "[redacted] was scary" and sheet[1]["why_not"] is None
+        assert sheet[0]["why_not"] == "[redacted] was scary"
+        assert sheet[1]["why_not"] is None
         notes = {r["note"]: r["value"] for r in sheet_rows(book, "notes")}
         assert "2 free-text answers in this file wait for review" in notes["free text"]
 
@@ -174,7 +189,8 @@ async def test_only_reviewers_review_and_a_text_is_decided_once(client):
     client.cookies.clear()
     await sign_in(client, "bo")
     refused = await client.get(REVIEW)
-    assert refused.status_code == 403 and "inspectors reviewer" in refused.text
+    assert refused.status_code == 403
+    assert "inspectors reviewer" in refused.text
     assert "Review free text" not in (await client.get("/inspect/")).text
     csrf = page_csrf((await client.get("/inspect/")).text)
     form = {"csrf": csrf, "handle": handle, "decision": "approve"}
@@ -183,7 +199,8 @@ async def test_only_reviewers_review_and_a_text_is_decided_once(client):
     await sign_in(client, "amira")
     assert (await decide(client, handle, decision="approve")).status_code == 303
     again = await decide(client, handle, decision="withhold")
-    assert again.status_code == 409 and "reviewed already" in again.text
+    assert again.status_code == 409
+    assert "reviewed already" in again.text
     assert (await csv_rows(client))["2"]["why_not"] == "Nobody listened to me"
     missing = await decide(client, "0" * 32, decision="approve")
     assert missing.status_code == 404
@@ -197,9 +214,11 @@ async def test_a_mistake_in_the_form_names_the_field_and_keeps_the_answer_waitin
     _, texts = await review_page(client)
     handle = texts["Wibbleton was scary"]
     bad = await decide(client, handle, decision="publish")
-    assert bad.status_code == 422 and "decision" in bad.text
+    assert bad.status_code == 422
+    assert "decision" in bad.text
     bad = await decide(client, handle, decision="approve", redact=["x1"])
-    assert bad.status_code == 422 and "redact" in bad.text
+    assert bad.status_code == 422
+    assert "redact" in bad.text
     # Typed words that are not in the answer: the page comes back with that answer first.
     typo = await decide(client, handle, decision="approve", phrase="Wibbletown")
     assert typo.status_code == 422
@@ -209,7 +228,8 @@ async def test_a_mistake_in_the_form_names_the_field_and_keeps_the_answer_waitin
     assert 'aria-invalid="true"' in typo.text
     # "Tick these words" ticks them wherever they appear; nothing is decided yet.
     marked = await decide(client, handle, decision="mark", phrase="wibbleton", redact=["2"])
-    assert marked.status_code == 200 and next(iter(items(marked.text).values())) == handle
+    assert marked.status_code == 200
+    assert next(iter(items(marked.text).values())) == handle
     first = marked.text.split('<section class="card review-item"')[1]
     assert re.findall(r'name="redact" value="(\d+)" checked', first) == ["0", "2"]
     assert (await csv_rows(client))["0"]["why_not"] == ""
@@ -253,7 +273,8 @@ async def test_quotes_are_listed_per_question_and_exported_on_their_own(client):
     assert "Marked quotable" in page
     assert "<blockquote><p>[redacted] was scary</p></blockquote>" in page
     section = page.split('id="g-why_not"')[1].split("</section>")[0]
-    assert "What is different for you?" in section and not UUID.search(page)
+    assert "What is different for you?" in section
+    assert not UUID.search(page)
 
     book = await xlsx_file(client)
     assert book.sheetnames == ["responses", "codebook", "notes", "quotes"]
@@ -282,7 +303,8 @@ async def test_quotes_are_listed_per_question_and_exported_on_their_own(client):
     client.cookies.clear()
     await sign_in(client, "bo")
     page = (await client.get(QUOTES)).text
-    assert "[redacted] was scary" in page and "Not quotable" not in page
+    assert "[redacted] was scary" in page
+    assert "Not quotable" not in page
     form = {"csrf": page_csrf(page), "handle": handle, "quotable": "0"}
     assert (await client.post(QUOTES, data=form)).status_code == 403
 
@@ -342,7 +364,8 @@ async def test_long_texts_are_read_for_the_review_page_in_a_worker_process():
     screener = Screener(workers=1, budget_seconds=30)
     try:
         read = await screener.read_all([(short, frozenset())])
-        assert read == [redaction.read(short)] and screener._pool is None  # short: in place
+        assert read == [redaction.read(short)]
+        assert screener._pool is None  # short: in place
         read = await screener.read_all([(long_text, frozenset())])
         assert screener._pool is not None
         assert read == [redaction.read(long_text, frozenset())]

@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +18,10 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from inspect_support import FIXTURES, PASSWORD
-from serverproc import free_port
+
+from tests.support.inspectors import FIXTURES, PASSWORD
+from tests.support.serverproc import free_port
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -59,15 +60,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (root / "server.log").open("wb")
     process = subprocess.Popen([cli, "serve"], env=env, stderr=log)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (root / "server.log").read_text()
-            time.sleep(0.1)
+        wait_until(
+            lambda: httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200,
+            seconds=20,
+            ignoring=(httpx.HTTPError,),
+            failing=(root / "server.log").read_text,
+        )
         answers = [{"fits": "no", "times": n, "age_band": "14_15"} for n in range(12)]
         for given, text in zip(answers, WRITTEN, strict=False):
             given["why_not"] = text
@@ -181,7 +179,8 @@ def test_a_reviewer_works_through_the_texts_by_keyboard_alone(server, browser, t
     first = page.locator("section.review-item").first
     assert "Zorblax" in first.inner_text()
     ticked = first.locator("input[name=redact]:checked")
-    assert ticked.count() == 1 and ticked.evaluate("i => i.value") == "2"
+    assert ticked.count() == 1
+    assert ticked.evaluate("i => i.value") == "2"
     _tab_to(page, f"el.name === 'quotable' && {_in_item('Zorblax')}")
     page.keyboard.press("Space")
     _tab_to(page, f"el.value === 'approve' && {_in_item('Zorblax')}")

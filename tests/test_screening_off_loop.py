@@ -16,8 +16,8 @@ from survey_service.http.ratelimit import RateLimiter
 from survey_service.respondent.screener import INLINE_CHARS, Screener, ScreeningUnavailable
 from survey_service.settings import Settings
 from tests.conftest import FIXTURE_QUESTIONNAIRES, response_body
-from tests.loop_latency import Latency, measure
-from tests.serverproc import ServerProcess
+from tests.support.loop_latency import Latency, measure
+from tests.support.serverproc import ServerProcess
 
 LONG = ("ring 07700 900123 or 447700900123, " * 200)[: INLINE_CHARS * 2]
 
@@ -81,9 +81,11 @@ async def test_long_text_is_screened_in_a_worker_process(settings: Settings):
         answer = await client.post("/api/responses/batch", json=body)
         assert [r["status"] for r in answer.json()["results"]] == ["accepted", "accepted"]
         pool = client.app.state.intake.screener._pool
-        assert pool is not None and len(pool._processes) == settings.screening_workers
+        assert pool is not None
+        assert len(pool._processes) == settings.screening_workers
     blob = b"".join(p.read_bytes() for p in sorted(settings.data_dir.glob("survey.sqlite3*")))
-    assert b"07700" not in blob and b"447700900123" not in blob
+    assert b"07700" not in blob
+    assert b"447700900123" not in blob
 
 
 async def test_a_dead_worker_is_a_503_and_the_next_request_gets_a_new_one():
@@ -118,7 +120,8 @@ def test_a_2_mb_batch_of_phone_numbers_does_not_hold_up_other_clients(tmp_path: 
         for _ in range(3):
             latency = measure(server.url)
             assert latency.body_bytes > 2_000_000
-            assert latency.batch_status == 200 and latency.accepted == 400
+            assert latency.batch_status == 200
+            assert latency.accepted == 400
             assert latency.busy_polls >= 3  # the GETs really ran while the batch was screened
             runs.append(latency)
             if _within_bound(latency):

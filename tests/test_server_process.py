@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serverproc import ServerProcess
+from tests.support.serverproc import ServerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +136,8 @@ async def test_sigkill_mid_load_loses_no_acknowledged_response(tmp_path, questio
 
     with ServerProcess(data, questionnaires_dir, env=ENV) as server:
         assert await resubmit_all(server.url, list(acknowledged.values())) == {"duplicate"}
-        fresh = httpx.post(server.url + "/api/responses", json=new_response(), timeout=10)
+        async with httpx.AsyncClient(timeout=10) as client:
+            fresh = await client.post(server.url + "/api/responses", json=new_response())
         assert fresh.status_code == 201
 
 

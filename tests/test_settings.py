@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,11 @@ def test_every_setting_has_help_text():
     for name, _default, help_text in settings.declared():
         assert name.startswith("SURVEY_")
         assert help_text, name
+
+
+def test_a_database_url_without_the_postgres_extra_says_what_to_install(monkeypatch):
+    # asyncpg comes with the [postgres] extra only: a deployment that sets a URL without it
+    # hears so at start-up, not as an ImportError on the first request.
+    monkeypatch.setitem(sys.modules, "asyncpg", None)
+    with pytest.raises(settings.SettingsError, match=r"SURVEY_DATABASE_URL.*\[postgres\]"):
+        settings.from_env({"SURVEY_DATABASE_URL": "postgresql://u@localhost/db"})

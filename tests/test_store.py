@@ -36,6 +36,7 @@ from survey_service.store.inspector import (
     StoredDecision,
 )
 from survey_service.store.sqlite import SQLiteStore
+from tests.support.waiting import wait_until_async
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -500,11 +501,13 @@ async def test_a_batch_takes_every_ready_response_once(store: Store):
     decisions = [StoredDecision(None, b'{"@received":"2026-11-25"}', b'{"@received":"x"}', 5)]
     cells = [(b'{"age":"[c]"}', "q", "yes", 5, 600)]
     batch = await store.commit_release("demo", commit(0, 5, decisions=decisions, cells=cells))
-    assert isinstance(batch, Batch) and batch.count == 5
+    assert isinstance(batch, Batch)
+    assert batch.count == 5
     assert await store.waiting_counts("demo", "2026-11-26") == (2, 0)
     assert await store.waiting_counts("demo", "2026-12-09") == (2, 2)
     state = await store.release_basis("demo")
-    assert state.generation == 1 and state.basis == b'{"k":5}'
+    assert state.generation == 1
+    assert state.basis == b'{"k":5}'
     assert state.decisions == [msgspec.structs.replace(decisions[0], batch=batch.number)]
     assert await store.release_cells("demo") == cells
     assert await store.commit_release("demo", commit(0, 0)) == CONFLICT  # generation moved on
@@ -513,7 +516,8 @@ async def test_a_batch_takes_every_ready_response_once(store: Store):
     assert await store.get_batch(batch.number + 1) is None
     assert (await store.audit_entries())[0].detail == f"batch {batch.number}: 5 responses"
     rows = await asyncio.to_thread(list, store.iter_released("demo", [batch.number]))
-    assert len(rows) == 5 and {r.batch for r in rows} == {batch.number}
+    assert len(rows) == 5
+    assert {r.batch for r in rows} == {batch.number}
     assert {r.language for r in rows} == {None, "pl"}
     assert await asyncio.to_thread(list, store.iter_released("demo", [])) == []
     inputs = await asyncio.to_thread(list, store.iter_release_inputs("demo", "2026-12-09"))
@@ -575,7 +579,8 @@ async def test_two_instances_releasing_at_once_never_overlap(store: Store, new_s
             *(s.add_responses([arriving()]) for s in (store, other) for _ in range(5)),
         )
         batches = [r for r in results[:2] if isinstance(r, Batch)]
-        assert len(batches) == 1 and batches[0].count == 30
+        assert len(batches) == 1
+        assert batches[0].count == 30
         assert CONFLICT in results[:2]
         released = await asyncio.to_thread(list, store.iter_released("demo", [batches[0].number]))
         assert len(released) == 30
@@ -593,12 +598,13 @@ async def test_a_failed_open_leaves_no_thread_behind(tmp_path: Path):
     before = {t.ident for t in threading.enumerate()}
     with pytest.raises(sqlite3.DatabaseError):
         await SQLiteStore(path).open()
-    for _ in range(100):  # a closed connection's thread ends just after close() returns
-        left = {t.ident for t in threading.enumerate()} - before
-        if not left:
-            break
-        await asyncio.sleep(0.02)
-    assert not left
+    # A closed connection's thread ends just after close() returns.
+    await wait_until_async(
+        lambda: not {t.ident for t in threading.enumerate()} - before,
+        seconds=2,
+        every=0.02,
+        failing="a connection's thread outlived the failed open",
+    )
 
 
 async def test_migration_5_gives_old_tokens_an_expiry_and_keeps_accounts(

@@ -10,12 +10,12 @@ import re
 
 import msgspec
 import test_store as two_backends
-from release_support import cut_batch
 from test_store import OpenStore, audit, row
 
 from survey_service.store import Store
 from survey_service.store.inspector import Batch, Inspector
 from survey_service.store.reviews import Review
+from tests.support.releases import cut_batch
 
 # The store suite's fixtures: every test here runs on SQLite and on PostgreSQL.
 backend_settings = two_backends.backend_settings
@@ -63,7 +63,8 @@ async def test_released_text_joins_the_queue_once_under_random_handles(store: St
     ]
     # A handle is random: not the response id, nothing shared between one response's texts.
     handles = [t.handle for t in waiting]
-    assert all(re.fullmatch(r"[0-9a-f]{32}", h) for h in handles) and len(set(handles)) == 3
+    assert all(re.fullmatch(r"[0-9a-f]{32}", h) for h in handles)
+    assert len(set(handles)) == 3
     assert len({h[:8] for h in handles}) == 3
     assert await store.texts_to_review("demo", 1) != []
     assert len(await store.texts_to_review("demo", 1)) == 1
@@ -115,7 +116,8 @@ async def test_a_decision_is_made_once_and_every_released_row_shows_it(store: St
     assert shown == [("no", {}), ("yes", {"story": "[redacted] helped me"})]
     # The review page reads a decided text with its decision; the waiting list leaves it out.
     again = await store.text_to_review("demo", karen.handle)
-    assert again is not None and (again.state, again.reviewed) == ("approved", approve.text)
+    assert again is not None
+    assert (again.state, again.reviewed) == ("approved", approve.text)
     assert [t.handle for t in await store.texts_to_review("demo", 10)] == [kind.handle]
     assert await store.text_to_review("other", karen.handle) is None
 

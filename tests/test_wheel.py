@@ -157,9 +157,11 @@ def test_the_installed_wheel_serves_the_app_files_and_worker(served: str) -> Non
 def test_the_installed_wheel_serves_the_portal_sign_in(served: str) -> None:
     # The portal's templates and stylesheet live inside the package already; this keeps it so.
     page = httpx.get(f"{served}/inspect/login")
-    assert page.status_code == 200 and "<form" in page.text
+    assert page.status_code == 200
+    assert "<form" in page.text
     css = httpx.get(f"{served}/inspect/static/portal.css")
-    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
 
 
 def test_the_installed_wheel_renders_the_guides(installed: Path, tmp_path: Path) -> None:

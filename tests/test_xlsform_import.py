@@ -10,7 +10,8 @@ import pytest
 from survey_service.questionnaires import parse
 from survey_service.registry import LOAD_CHECKS
 from survey_service.xlsform import read_xlsform
-from tests.xlsform_support import Form, multilingual_form, young_people_form
+from tests.support.questionnaires import questions_by_id
+from tests.support.xlsforms import Form, multilingual_form, young_people_form
 
 
 def imported(form: Form, tmp_path: Path):
@@ -29,7 +30,8 @@ def test_the_example_form_maps_onto_the_format(tmp_path: Path):
     assert q.intro == "Anonymous. Skip anything."
     assert [s.title for s in q.sections] == ["Your worker", "Your words"]
     assert [s.name for s in q.support] == ["Childline"]
-    assert q.support[0].phone == "0800 1111" and q.support[0].text == "Free, any time."
+    assert q.support[0].phone == "0800 1111"
+    assert q.support[0].text == "Free, any time."
     has_worker, trust, anything = q.questions()
     assert has_worker.type == "single_choice"
     assert [(c.code, c.label) for c in has_worker.choices or ()] == [
@@ -64,9 +66,9 @@ def test_select_multiple_and_a_shared_list(tmp_path: Path):
         3, {"type": "select_multiple yes_no", "name": "both", "label": "Which apply?"}
     )
     q = imported(form, tmp_path)
-    both = q.question_map()["both"]
+    both = questions_by_id(q)["both"]
     assert both.type == "multiple_choice"
-    assert both.codes() == q.question_map()["has_worker"].codes()
+    assert both.codes() == questions_by_id(q)["has_worker"].codes()
 
 
 def test_an_exclusive_choice_is_a_column_of_the_choices_sheet(tmp_path: Path):
@@ -79,7 +81,7 @@ def test_an_exclusive_choice_is_a_column_of_the_choices_sheet(tmp_path: Path):
         {"list_name": "helpers", "name": "teacher", "label": "A teacher"},
         {"list_name": "helpers", "name": "no_one", "label": "No one", "exclusive": "yes"},
     ]
-    helpers = imported(form, tmp_path).question_map()["helpers"]
+    helpers = questions_by_id(imported(form, tmp_path))["helpers"]
     assert [c.code for c in helpers.choices or () if c.exclusive] == ["no_one"]
     assert helpers.exclusive_codes() == {"no_one"}
 
@@ -103,21 +105,21 @@ def test_integer_bounds_come_from_the_constraint(tmp_path: Path, constraint, bou
             "constraint": constraint,
         },
     )
-    visits = imported(form, tmp_path).question_map()["visits"]
+    visits = questions_by_id(imported(form, tmp_path))["visits"]
     assert (visits.type, visits.min, visits.max) == ("number", *bounds)
 
 
 def test_long_text_is_text_with_appearance_multiline(tmp_path: Path):
     form = young_people_form()
     form.question("anything_else")["appearance"] = "multiline"
-    assert imported(form, tmp_path).question_map()["anything_else"].type == "long_text"
+    assert questions_by_id(imported(form, tmp_path))["anything_else"].type == "long_text"
 
 
 def test_a_note_just_before_a_question_is_its_hint(tmp_path: Path):
     form = young_people_form()
     form.survey.insert(6, {"type": "note", "name": "careful", "label": "Please don't write names."})
     q = imported(form, tmp_path)
-    assert q.question_map()["anything_else"].hint == "Please don't write names."
+    assert questions_by_id(q)["anything_else"].hint == "Please don't write names."
 
 
 def test_hints_and_group_spellings(tmp_path: Path):
@@ -127,7 +129,7 @@ def test_hints_and_group_spellings(tmp_path: Path):
     form.survey[4]["type"] = "end group"
     form.survey[1]["appearance"] = "field-list"
     q = imported(form, tmp_path)
-    assert q.question_map()["has_worker"].hint == "A social worker or a youth worker."
+    assert questions_by_id(q)["has_worker"].hint == "A social worker or a youth worker."
     assert len(q.sections) == 2
 
 
@@ -144,8 +146,9 @@ def test_hints_and_group_spellings(tmp_path: Path):
 def test_relevant_becomes_show_if(tmp_path: Path, relevant, codes):
     form = young_people_form()
     form.question("trust")["relevant"] = relevant
-    show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and (show_if.question, show_if.codes) == ("has_worker", codes)
+    show_if = questions_by_id(imported(form, tmp_path))["trust"].show_if
+    assert show_if is not None
+    assert (show_if.question, show_if.codes) == ("has_worker", codes)
 
 
 def test_selected_on_a_select_multiple(tmp_path: Path):
@@ -154,23 +157,25 @@ def test_selected_on_a_select_multiple(tmp_path: Path):
     form.question("trust")["relevant"] = (
         "selected(${has_worker}, 'yes') or selected(${has_worker}, 'no')"
     )
-    show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and show_if.codes == ["yes", "no"]
+    show_if = questions_by_id(imported(form, tmp_path))["trust"].show_if
+    assert show_if is not None
+    assert show_if.codes == ["yes", "no"]
 
 
 def test_required_and_quasi_identifier_on_a_staff_form(tmp_path: Path):
     form = staff_form()
     form.question("has_worker")["required"] = "yes"
     form.question("has_worker")["quasi_identifier"] = True  # an Excel TRUE cell
-    question = imported(form, tmp_path).question_map()["has_worker"]
-    assert question.required and question.quasi_identifier
-    assert not imported(staff_form(), tmp_path).question_map()["has_worker"].required
+    question = questions_by_id(imported(form, tmp_path))["has_worker"]
+    assert question.required
+    assert question.quasi_identifier
+    assert not questions_by_id(imported(staff_form(), tmp_path))["has_worker"].required
 
 
 def test_required_no_is_the_same_as_no_required(tmp_path: Path):
     form = young_people_form()
     form.question("has_worker")["required"] = "no"
-    assert not imported(form, tmp_path).question_map()["has_worker"].required
+    assert not questions_by_id(imported(form, tmp_path))["has_worker"].required
 
 
 def test_version_written_as_text_and_a_text_phone(tmp_path: Path):
@@ -190,7 +195,7 @@ def test_texts_keep_their_line_breaks_and_numbers_become_codes(tmp_path: Path):
     form.survey.insert(3, {"type": "select_one times", "name": "times", "label": "How often?"})
     q = imported(form, tmp_path)
     assert q.intro == "Thank you.\n\nThis is anonymous.\n"
-    assert [(c.code, c.label) for c in q.question_map()["times"].choices or ()] == [
+    assert [(c.code, c.label) for c in questions_by_id(q)["times"].choices or ()] == [
         ("1", "1"),
         ("2", "2 or more"),
     ]
@@ -206,7 +211,8 @@ def test_empty_columns_and_empty_sheets_are_fine(tmp_path: Path):
 def test_languages_from_the_label_columns(tmp_path: Path):
     q = imported(multilingual_form(), tmp_path)
     assert q.languages == ["en", "pl"]
-    assert q.title == "Check-in" and q.translations["pl"]["title"] == "Ankieta"
+    assert q.title == "Check-in"
+    assert q.translations["pl"]["title"] == "Ankieta"
     assert q.translations["pl"]["intro"] == "Anonimowo. Pomiń, co chcesz."
     assert q.translations["pl"]["section.0.title"] == "Twój opiekun"
     assert q.translations["pl"]["q.has_worker.text"] == "Czy masz opiekuna?"
@@ -223,8 +229,9 @@ def test_default_language_comes_first(tmp_path: Path):
     form.settings["translated_title::English (en)"] = "Check-in"
     q = imported(form, tmp_path)
     assert q.languages == ["pl", "en"]
-    assert q.title == "Ankieta" and q.translations["en"]["title"] == "Check-in"
-    assert q.question_map()["has_worker"].text == "Czy masz opiekuna?"
+    assert q.title == "Ankieta"
+    assert q.translations["en"]["title"] == "Check-in"
+    assert questions_by_id(q)["has_worker"].text == "Czy masz opiekuna?"
 
 
 def test_without_default_language_the_first_label_column_is_the_default(tmp_path: Path):
@@ -236,5 +243,6 @@ def test_without_default_language_the_first_label_column_is_the_default(tmp_path
 def test_curly_quotes_in_relevant_are_read_as_quotes(tmp_path: Path):
     form = young_people_form()
     form.question("trust")["relevant"] = "${has_worker} = ‘yes’ or ${has_worker} = “no”"
-    show_if = imported(form, tmp_path).question_map()["trust"].show_if
-    assert show_if is not None and show_if.codes == ["yes", "no"]
+    show_if = questions_by_id(imported(form, tmp_path))["trust"].show_if
+    assert show_if is not None
+    assert show_if.codes == ["yes", "no"]

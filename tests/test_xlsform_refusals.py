@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from survey_service.xlsform import XLSFormError, read_xlsform
-from tests.xlsform_support import Form, multilingual_form, young_people_form
+from tests.support.xlsforms import Form, multilingual_form, young_people_form
 
 
 def problems(form: Form, tmp_path: Path) -> list[str]:

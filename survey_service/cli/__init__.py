@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import logging
 import os
 import sys
@@ -210,7 +211,7 @@ def _purge(args: argparse.Namespace, conf: settings.Settings) -> int:
     return 0
 
 
-def _doctor(args: argparse.Namespace, conf: settings.Settings) -> int:
+def _doctor(_args: argparse.Namespace, conf: settings.Settings) -> int:
     from survey_service.ops import doctor
 
     findings = doctor.examine(conf)
@@ -222,6 +223,12 @@ def _doctor(args: argparse.Namespace, conf: settings.Settings) -> int:
 
 
 def _migrate(args: argparse.Namespace, conf: settings.Settings) -> int:
+    if importlib.util.find_spec("asyncpg") is None:
+        print(
+            "error: migrate needs the PostgreSQL driver: install survey-service[postgres]",
+            file=sys.stderr,
+        )
+        return 1
     from survey_service.store import transfer
 
     try:
@@ -285,7 +292,7 @@ def _preview(args: argparse.Namespace, conf: settings.Settings) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace, conf: settings.Settings) -> int:
+def _serve(_args: argparse.Namespace, conf: settings.Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from survey_service import periods
 from survey_service.export.writers import FORMATS
@@ -24,7 +24,7 @@ MIN_PASSWORD = 10
 T = TypeVar("T")
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inspectors = sub.add_parser(
         "inspectors",
         help="inspector accounts: add, list, disable, reviewer, password, token, revoke",
@@ -120,7 +120,7 @@ def _add(args: argparse.Namespace, conf: Settings) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace, conf: Settings) -> int:
+def _list(_args: argparse.Namespace, conf: Settings) -> int:
     for account in _with_store(conf, lambda s: s.list_inspectors()):
         state = "disabled" if account.disabled else "active"
         role = "\treviewer" if account.reviewer else ""

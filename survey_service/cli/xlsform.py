@@ -10,7 +10,6 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from survey_service import registry
 from survey_service.questionnaires import (
@@ -26,7 +25,7 @@ from survey_service.xlsform import XLSFormError, file_name, read_xlsform
 from survey_service.xlsform.writer import write_xlsform
 
 
-def add_parsers(sub: Any) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     reader = sub.add_parser(
         "import-xlsform", help="turn an XLSForm spreadsheet into a checked questionnaire file"
     )
@@ -48,7 +47,7 @@ def add_parsers(sub: Any) -> None:
     writer.set_defaults(func=_export)
 
 
-def _import(args: argparse.Namespace, conf: Settings) -> int:
+def _import(args: argparse.Namespace, _conf: Settings) -> int:
     try:
         result = read_xlsform(args.form)
     except XLSFormError as exc:

@@ -45,15 +45,3 @@ def noise(count: int, keysum: int) -> int:
 def perturb(count: int, keysum: int) -> int:
     """The figure published for a cell."""
     return count + noise(count, keysum)
-
-
-def could_be(shown: int) -> range:
-    """Every true count that can be published as `shown`: what a reader who knows this table
-    (and nothing else) can say about the cell. Always a run of whole numbers; empty for a
-    figure the table never publishes (1 and 2)."""
-    found = [
-        count
-        for count in range(max(0, shown - MAX_NOISE), shown + MAX_NOISE + 1)
-        if any(count + amount == shown for amount, _ in PTABLE[min(count, LAST_ROW)])
-    ]
-    return range(found[0], found[-1] + 1) if found else range(0)

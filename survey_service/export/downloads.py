@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import msgspec
@@ -19,7 +19,7 @@ from survey_service.release import review
 from survey_service.release.columns import BLANK, LANGUAGE, RECEIVED
 from survey_service.release.service import Protected
 from survey_service.store import Store
-from survey_service.store.inspector import Batch
+from survey_service.store.inspector import Batch, ReleasedRow
 
 FILE_CHUNK = 256 * 1024
 
@@ -164,7 +164,7 @@ def _versions(layout: Layout) -> set[int]:
 
 def _xlsx(
     layout: Layout,
-    rows,
+    rows: Iterable[ReleasedRow],
     options: Options,
     notes: list[tuple[str, str]],
     tmpdir: Path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
@@ -37,7 +38,7 @@ def one_error(status: int, field: str, message: str) -> Response[bytes]:
     return error_response(status, [FieldError(field, message)])
 
 
-def _http_exception(_: Request, exc: HTTPException) -> Response[bytes]:
+def _http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     field = "body" if exc.status_code in (400, 408, 413, 415, 429) else "path"
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
         # Litestar's own parameter checks: name the parameter, drop the value it saw.
@@ -55,7 +56,7 @@ def _http_exception(_: Request, exc: HTTPException) -> Response[bytes]:
     return error_response(exc.status_code, [FieldError(field, message)], exc.headers)
 
 
-def _store_unavailable(_: Request, exc: StoreUnavailable) -> Response[bytes]:
+def _store_unavailable(_: Request[Any, Any, Any], _exc: StoreUnavailable) -> Response[bytes]:
     return error_response(
         503,
         [FieldError("body", "storage is unavailable for a moment: nothing was saved, try again")],
@@ -63,7 +64,9 @@ def _store_unavailable(_: Request, exc: StoreUnavailable) -> Response[bytes]:
     )
 
 
-def _screening_unavailable(_: Request, exc: ScreeningUnavailable) -> Response[bytes]:
+def _screening_unavailable(
+    _: Request[Any, Any, Any], _exc: ScreeningUnavailable
+) -> Response[bytes]:
     return error_response(
         503,
         [
@@ -77,7 +80,7 @@ def _screening_unavailable(_: Request, exc: ScreeningUnavailable) -> Response[by
     )
 
 
-def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # Log the type and where, never the request (it may carry answers or identifiers).
     log.error("unexpected %s on %s", type(exc).__name__, request.scope.get("path_template", "?"))
     return one_error(500, "body", "the service failed; nothing was saved")

@@ -21,10 +21,6 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodyTooSlow(Exception):
-    pass
-
-
 def too_deep(body: bytes, max_depth: int) -> bool:
     """True if arrays and objects nest deeper than max_depth. A real response nests 3 deep and a
     batch 5; fewer brackets than the limit cannot nest past it, so the common case costs two
@@ -52,29 +48,26 @@ def body_headers(scope: Scope) -> tuple[bytes, bytes]:
     return media_type or b"", length or b""
 
 
-async def read_body(receive: Receive, limit: int, timeout: float, declared: bytes = b"") -> bytes:
-    """The whole body, refusing it as soon as it passes `limit` bytes or `timeout` seconds (a
-    slow sender holds a connection and memory; see Settings.request_timeout_seconds).
-    `declared` is the Content-Length header, if any: too large a promise is refused unread."""
+async def read_body(receive: Receive, limit: int, declared: bytes = b"") -> bytes:
+    """The whole body, refusing it as soon as it passes `limit` bytes. The caller bounds the
+    time it may take (a slow sender holds a connection and memory; see
+    Settings.request_timeout_seconds). `declared` is the Content-Length header, if any: too
+    large a promise is refused unread."""
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                event = await receive()
-                if event["type"] == "http.disconnect":
-                    raise ClientGone
-                chunk: bytes = event.get("body", b"")  # type: ignore[assignment]
-                size += len(chunk)
-                if size > limit:
-                    raise BodyTooLarge
-                chunks.append(chunk)
-                if not event.get("more_body", False):
-                    break
-    except TimeoutError:
-        raise BodyTooSlow from None
+    while True:
+        event = await receive()
+        if event["type"] == "http.disconnect":
+            raise ClientGone
+        chunk: bytes = event.get("body", b"")  # type: ignore[assignment]
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not event.get("more_body", False):
+            break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 

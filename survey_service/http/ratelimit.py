@@ -10,12 +10,15 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
+
+if TYPE_CHECKING:
+    from survey_service.settings import Settings
 
 # The most clients tracked at once: past it, the least recently seen is forgotten (it gets a
 # full bucket if it comes back). About 100 bytes each: 100,000 is some 10 MB, whatever arrives.
@@ -77,9 +80,6 @@ class RateLimiter:
         buckets.move_to_end(key)
         self._prune(now)
         return 0.0 if spent else (cost - tokens) / self.rate
-
-    def tracked(self) -> int:
-        return len(self._buckets)
 
     def _prune(self, now: float) -> None:
         """Drop the least recently seen buckets that have filled up again (they hold nothing a
@@ -197,7 +197,7 @@ def rate_limited(
     return guard
 
 
-def limiters_for(settings: Any) -> dict[str, RateLimiter]:
+def limiters_for(settings: Settings) -> dict[str, RateLimiter]:
     return {
         "respondent": RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
         "login": RateLimiter(settings.login_rate_limit_per_second, settings.login_rate_limit_burst),

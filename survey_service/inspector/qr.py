@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 import qrcode
@@ -66,7 +67,7 @@ def short_link(public_base_url: str, questionnaire: str) -> str:
     return url.split("://", 1)[-1]
 
 
-def _code(url: str, box_size: int) -> qrcode.QRCode:
+def _code(url: str, box_size: int) -> qrcode.QRCode[Any]:
     code = qrcode.QRCode(error_correction=ERROR_CORRECTION, box_size=box_size, border=4)
     code.add_data(url)
     code.make(fit=True)

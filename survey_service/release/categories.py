@@ -14,7 +14,8 @@ def categories(question: Question, labels: dict[str, str]) -> list[tuple[str, st
     """(code, label) for each category of a question, in the order a table shows them."""
     if question.choices is not None:
         return list(labels.items())
-    assert question.min is not None and question.max is not None
+    assert question.min is not None
+    assert question.max is not None
     if question.type == "scale":
         ends = {question.min: question.min_label, question.max: question.max_label}
         return [

@@ -9,7 +9,7 @@ figure in every table, split or not. Percentages are of the people who answered 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
@@ -18,8 +18,8 @@ from survey_service.confidentiality import cellkey, suppression
 from survey_service.confidentiality.suppression import Policy, Shown
 from survey_service.export.layout import Layout
 from survey_service.release.categories import categories
-from survey_service.release.columns import BLANK, Columns
-from survey_service.release.protect import ANSWERED, ROWS, CellKey
+from survey_service.release.columns import BLANK
+from survey_service.release.protect import ANSWERED, ROWS
 
 HIDDEN_LABEL = "Hidden to protect people ([c])"
 NOT_ANSWERED_LABEL = "Not answered"
@@ -161,14 +161,6 @@ def _one(
         count = figure(sums.get(group, qid, code))
         rows.append(Cell(code, label, count, figure.percent(count, n)))
     return n, rows
-
-
-def from_counts(columns: Columns, counts: Mapping[CellKey, list[int]]) -> list[StoredCell]:
-    """The passes' counts as cells, without a store between (tests, the intruder's harness)."""
-    return [
-        StoredCell(dict(zip(columns.questions, groups, strict=True)), q, c, n, k)
-        for (groups, q, c), (n, k) in counts.items()
-    ]
 
 
 def cells_from(rows: Iterable[tuple[bytes, str, str, int, int]]) -> list[StoredCell]:

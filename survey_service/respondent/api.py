@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -54,7 +55,7 @@ class _Answer:
             ],
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, _scope: Scope, _receive: Receive, send: Send) -> None:
         await send(self.start)  # type: ignore[arg-type]
         await send(self.body)  # type: ignore[arg-type]
 
@@ -113,16 +114,17 @@ async def _read(request: Request[Any, Any, Any], limit: int) -> tuple[bytes, _An
         return b"", _problem(415, "body", "send JSON with Content-Type: application/json")
     timeout = request.app.state.settings.request_timeout_seconds
     try:
-        return await limits.read_body(request.receive, limit, timeout, declared), None
+        async with asyncio.timeout(timeout):
+            return await limits.read_body(request.receive, limit, declared), None
     except limits.ClientGone:
         return b"", _problem(400, "body", "the connection closed before the body arrived")
     except limits.BodyTooLarge:
         return b"", _problem(413, "body", f"is larger than {limit} bytes")
-    except limits.BodyTooSlow:
+    except TimeoutError:
         return b"", _problem(408, "body", "took too long to arrive; send it again")
 
 
-def _items(body: bytes, settings: Any, batch: bool) -> tuple[Sequence[Any], _Answer | None]:
+def _items(body: bytes, settings: Settings, batch: bool) -> tuple[Sequence[Any], _Answer | None]:
     """The submitted items: a well-formed body in one typed pass (only where the depth limit
     allows what such a body nests, so a stricter SURVEY_MAX_JSON_DEPTH refuses exactly what it
     did), anything else the careful way, which names each problem."""
@@ -139,7 +141,7 @@ def _items(body: bytes, settings: Any, batch: bool) -> tuple[Sequence[Any], _Ans
         return [], _problem(422, "responses", "send an object with a list of responses")
 
 
-def _decode(body: bytes, settings: Any) -> tuple[Any, _Answer | None]:
+def _decode(body: bytes, settings: Settings) -> tuple[Any, _Answer | None]:
     """The careful path: depth, then generic JSON, so each problem gets its own answer."""
     if limits.too_deep(body, settings.max_json_depth):
         return None, _problem(400, "body", f"nests deeper than {settings.max_json_depth} levels")

@@ -147,8 +147,6 @@ _BATCH_ITEM = {
     "description": "one response, shaped as Submission; anything else is not refused here"
     " but reported as rejected in its result",
 }
-# The statuses both POSTs answer before they look at what the body says.
-BODY_PROBLEMS = frozenset({"400", "408", "413", "415", "429", "500", "503"})
 _RETRY_AFTER = {
     "Retry-After": {
         "description": "seconds to wait before sending the same body again",

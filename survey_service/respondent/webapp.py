@@ -306,11 +306,3 @@ def page_weight(
         "worker_gzip": sum(len(gzip.compress(b, 9)) for b in after),
         "screener_gzip": sum(len(gzip.compress(b, 9)) for b in review),
     }
-
-
-def catalogue_gzip_bytes(static_dir: Path | None = None) -> dict[str, int]:
-    """Each other language's catalogue, gzipped: a page embeds only its questionnaire's."""
-    bodies = catalogues(static_dir or STATIC_DIR)
-    return {
-        tag: len(gzip.compress(body, 9)) for tag, body in bodies.items() if tag != FALLBACK_LANGUAGE
-    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Iterator, Sequence
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import asyncpg
 import msgspec
@@ -33,6 +33,12 @@ from survey_service.store.inspector import (
 )
 
 _decode_stamps = msgspec.json.Decoder(list[str]).decode
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    # A connection of its own, or one lent by the pool: queries run the same on either.
+    Conn: TypeAlias = asyncpg.Connection | PoolConnectionProxy
 
 T = TypeVar("T")
 
@@ -398,7 +404,7 @@ class InspectorPostgresMixin:
 
 
 async def _new_batch(
-    conn: asyncpg.Connection, questionnaire: str, new: NewBatch | None
+    conn: Conn, questionnaire: str, new: NewBatch | None
 ) -> Batch | Literal["conflict"] | None:
     """The batch of every waiting row ready by its date, locked against a purge meanwhile;
     CONFLICT (nothing written) when that is not exactly the rows the release worked on."""
@@ -426,7 +432,7 @@ async def _new_batch(
 
 
 async def _store_release(
-    conn: asyncpg.Connection, questionnaire: str, commit: ReleaseCommit, batch: Batch | None
+    conn: Conn, questionnaire: str, commit: ReleaseCommit, batch: Batch | None
 ) -> None:
     """Replace the questionnaire's decisions and cells, add revisions, move the generation on."""
     number = batch.number if batch else None

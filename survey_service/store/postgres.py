@@ -183,12 +183,12 @@ class PostgresStore(InspectorPostgresMixin, ReviewPostgresMixin):
             await pool.execute("VACUUM text_reviews", timeout=VACUUM_TIMEOUT)
         return int(status.split()[-1])
 
-    async def flush_log(self, patience: float = 60.0) -> bool:
+    async def flush_log(self, patience: float = 60.0) -> bool:  # noqa: ARG002 (the protocol's)
         # The server's WAL is beyond an application's reach (CHECKPOINT needs a superuser):
-        # docs/operations.md says so; nothing to do here.
+        # docs/operations.md says so; nothing to do here, so nothing to wait for.
         return True
 
-    async def compact(self, patience: float = 60.0) -> bool:
+    async def compact(self) -> bool:
         """CLUSTER rewrites the table in primary-key order: the heap otherwise keeps rows in
         arrival order. It locks the table while it runs, so one instance does it at a time
         and the others skip (an advisory try-lock)."""

@@ -13,7 +13,6 @@ import msgspec
 from survey_service.store.inspector import AuditEntry
 
 ReviewState = Literal["waiting", "approved", "withheld"]
-STATES: tuple[ReviewState, ...] = ("waiting", "approved", "withheld")
 
 
 class TextToReview(msgspec.Struct, frozen=True):

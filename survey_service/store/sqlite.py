@@ -264,7 +264,8 @@ class SQLiteStore(InspectorSQLMixin, ReviewSQLMixin):
         conn = await self._writer_connection()
         # On the connection's own thread (aiosqlite's _execute runs a function there): the
         # group committer's trip goes from commit to commit without a hop back to the loop.
-        result: T = await conn._execute(fn, conn._conn)
+        # aiosqlite leaves its private _execute unannotated; fn fixes what it returns.
+        result: T = await conn._execute(fn, conn._conn)  # type: ignore[no-untyped-call]
         return result
 
     async def write(self, fn: WriteFn[T], transaction: bool = True) -> T:

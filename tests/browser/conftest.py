@@ -6,7 +6,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from survey_service.settings import BUNDLED_QUESTIONNAIRES as BUNDLED
+from tests.support.waiting import wait_until
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "questionnaires"  # apart from the API fixtures, which tests count
@@ -78,16 +78,20 @@ class Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.log())
-            try:
-                with urllib.request.urlopen(self.url + "/api/questionnaires", timeout=1):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.1)
-        raise RuntimeError("server did not start:\n" + self.log())
+        try:
+            wait_until(self._answers, seconds=20, failing=self.log)
+        except AssertionError as exc:
+            raise RuntimeError(f"server did not start:\n{exc}") from None
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(self.log())
+        try:
+            with urllib.request.urlopen(self.url + "/api/questionnaires", timeout=1):
+                return True
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -10,6 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
+from tests.support.waiting import on_page, wait_until
+
 from .conftest import ARTIFACTS, Server
 from .test_webapp_browser import (
     SUPPORT,
@@ -20,7 +22,6 @@ from .test_webapp_browser import (
     send,
     status,
     wait_offline_ready,
-    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -155,7 +156,7 @@ def test_quick_exit_hands_the_outbox_to_the_worker(
     button(page, "Exit this page").click()
     page.wait_for_url("https://www.bbc.co.uk/weather")
     # No form page is open now: the worker sent what was waiting, then emptied the outbox.
-    wait_until(lambda: server.stored() == 1, page=page)
+    wait_until(lambda: server.stored() == 1, pause=on_page(page))
     wait_until(lambda: outbox_left(context, server) == 0)
 
 
@@ -249,7 +250,8 @@ def test_get_help_is_in_the_first_viewport_of_every_screen(
     check_help(page, "done")
 
     response = page.goto(server.url + "/q/chek-in")  # a mistyped link
-    assert response and response.status == 404
+    assert response
+    assert response.status == 404
     expect(heading(page)).to_be_visible()
     check_help(page, "mistyped-link", emergency=True)
 
@@ -391,7 +393,8 @@ def test_a_trailing_slash_opens_offline(page: Page, context: BrowserContext, ser
 
 def test_a_mistyped_link_shows_help_not_json(page: Page, server: Server):
     response = page.goto(server.url + "/q/chek-in")
-    assert response and response.status == 404
+    assert response
+    assert response.status == 404
     expect(heading(page)).to_have_text("We can't find this form")
     expect(page.locator(SUPPORT)).to_be_visible()
     expect(page.locator('a[href="tel:999"]')).to_be_visible()

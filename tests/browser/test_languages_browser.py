@@ -7,12 +7,13 @@ Polish and Arabic are unreviewed test data.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.support.waiting import wait_until
 
 from .conftest import ARTIFACTS, PHONE, Server
 from .test_webapp_browser import record_batches
@@ -56,14 +57,6 @@ def switch(page: Page, language: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
-def wait_until(check: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.1)
-
-
 def test_opens_in_the_best_of_the_browsers_languages(new_page: NewPage, server: Server):
     expected = [
         # (browser locale, language shown, direction, first heading, start button)
@@ -86,7 +79,8 @@ def test_opens_in_the_best_of_the_browsers_languages(new_page: NewPage, server: 
         # bar, Get help to its right, and the panel's stripe to its right edge.
         exit_box = page.locator("#exit").bounding_box()
         help_box = page.locator("#help").bounding_box()
-        assert exit_box and help_box
+        assert exit_box
+        assert help_box
         assert (exit_box["x"] < help_box["x"]) == (direction == "rtl")
         stripe = page.locator(".panel").evaluate(
             "el => [getComputedStyle(el).borderLeftWidth, getComputedStyle(el).borderRightWidth]"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, Playwright, Route, expect
 
 from survey_service.respondent.webapp import STATIC_DIR
+from tests.support.waiting import on_page, wait_until
 
 from .conftest import ARTIFACTS, CHROMIUM, PHONE, Server
 
@@ -66,19 +65,6 @@ def send(page: Page) -> None:
 
 def status(page: Page):
     return page.locator("#status")
-
-
-def wait_until(check: Callable[[], bool], seconds: float = 10, page: Page | None = None) -> None:
-    """Polls check(); with a page, waits through Playwright so that its event handlers (routes,
-    requests) run meanwhile, which they do only while the sync API is waiting on the browser."""
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        if page is not None:
-            page.wait_for_timeout(100)
-        else:
-            time.sleep(0.1)
 
 
 def record_batches(context: BrowserContext) -> list[dict]:
@@ -249,7 +235,7 @@ def test_an_answer_sent_during_a_sync_is_not_left_behind(
     fill_little(page)
     send(page)
     expect(status(page)).to_contain_text("1 waiting")
-    wait_until(lambda: len(held) == 1, page=page)  # the first sync is in flight
+    wait_until(lambda: len(held) == 1, pause=on_page(page))  # the first sync is in flight
     button(page, "Back to the start").click()
     fill_little(page)
     send(page)  # this trigger arrives while the first request is still open

@@ -4,12 +4,12 @@ tables): for tests of the rules and for the intruder's harness."""
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
 
-from survey_service.confidentiality import suppression
+from survey_service.confidentiality import cellkey, suppression
 from survey_service.export.layout import Layout
 from survey_service.questionnaires import Questionnaire
 from survey_service.release import protect, tables
@@ -64,7 +64,7 @@ def work_out(
     layout = Layout(versions)
     columns = Columns(layout)
     decided, counts = protect.passes(layout, columns, lambda: rows, k, previous)
-    return Worked(layout, columns, decided, tables.from_counts(columns, counts))
+    return Worked(layout, columns, decided, from_counts(columns, counts))
 
 
 async def cut_batch(
@@ -125,3 +125,27 @@ def reference_cells(
                 category = str(v) if isinstance(value, list) else category_of(info.question, v)
                 add((groups, qid, category), row.record_key)
     return cells
+
+
+def from_counts(
+    columns: Columns, counts: Mapping[protect.CellKey, list[int]]
+) -> list[tables.StoredCell]:
+    """The passes' counts as cells, without a store between (the service stores them)."""
+    return [
+        tables.StoredCell(dict(zip(columns.questions, groups, strict=True)), q, c, n, k)
+        for (groups, q, c), (n, k) in counts.items()
+    ]
+
+
+def could_be(shown: int) -> range:
+    """Every true count that can be published as `shown`: what a reader who knows this table
+    (and nothing else) can say about the cell. Always a run of whole numbers; empty for a
+    figure the table never publishes (1 and 2)."""
+    found = [
+        count
+        for count in range(max(0, shown - cellkey.MAX_NOISE), shown + cellkey.MAX_NOISE + 1)
+        if any(
+            count + amount == shown for amount, _ in cellkey.PTABLE[min(count, cellkey.LAST_ROW)]
+        )
+    ]
+    return range(found[0], found[-1] + 1) if found else range(0)

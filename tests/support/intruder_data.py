@@ -6,13 +6,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-from release_support import inputs
-
 from survey_service.questionnaires import Questionnaire, load_file
 from survey_service.store.inspector import ReleaseInput
+from tests.support.releases import inputs
 
-YOUNG = load_file(Path(__file__).parent.parent / "questionnaires" / "young-people-v1.toml")
-STAFF = load_file(Path(__file__).parent.parent / "questionnaires" / "staff-v1.toml")
+YOUNG = load_file(Path(__file__).parents[2] / "questionnaires" / "young-people-v1.toml")
+STAFF = load_file(Path(__file__).parents[2] / "questionnaires" / "staff-v1.toml")
 
 
 def random_history(
@@ -65,7 +64,8 @@ def _answers(
         elif x.type == "multiple_choice":
             out[x.id] = rng.sample(x.codes(), rng.randint(1, 3))
         elif x.type in ("scale", "number"):
-            assert x.min is not None and x.max is not None
+            assert x.min is not None
+            assert x.max is not None
             out[x.id] = rng.randint(x.min, min(x.max, x.min + 10))
         elif rng.random() < 0.3:
             out[x.id] = rng.choice(["more time", "listen to us", "same worker"])

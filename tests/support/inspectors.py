@@ -18,7 +18,7 @@ from survey_service.store import Store, open_store
 
 T = TypeVar("T")
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 PASSWORD = "correct horse battery"
 
 

@@ -1,0 +1,1 @@
+"""What tests share: fixtures' helpers, data builders, servers in subprocesses, and waiting."""
