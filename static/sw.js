@@ -2,8 +2,9 @@
 // The offline worker: keeps the form pages a phone has opened (each holds its questionnaire),
 // and sends the outbox when no page is open: on Background Sync, and when quick exit hands it
 // over. Answers are read from the outbox in IndexedDB (outbox.js), never cached here.
-// The server serves it joined with outbox.js into one classic script (form_page.py): a module
-// service worker is not in every browser that has service workers (Firefox came late to it).
+// The server serves it joined with outbox.js into one classic script (webapp.worker_script):
+// module service workers came years after service workers (Chrome 91, Safari 15, Firefox
+// later still), so a phone that runs the page's modules may not run a module worker.
 
 import { flush, open } from "./outbox.js";
 
