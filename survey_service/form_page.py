@@ -172,17 +172,17 @@ def _rewrite(path: Path) -> tuple[str, list[str]]:
             line = text[match.start() :].split("\n", 1)[0]
             raise ValueError(f"static/{path.name}: module syntax the page cannot join: {line}")
     exports = [m["name"] for m in _EXPORT.finditer(text)]
+    # Imports come first, wherever they are written, as a browser binds them before running.
+    constants = [_constant(m) for m in _IMPORT.finditer(text) if m["all"] or m["names"]]
+    return "\n".join([*constants, _EXPORT.sub("", _IMPORT.sub("", text))]), exports
 
-    def constant(match: re.Match[str]) -> str:
-        module = _binding(match["file"])
-        if match["all"]:
-            return f"const {match['all']} = {module};"
-        if match["names"]:
-            names = re.sub(r"\b([\w$]+)\s+as\s+([\w$]+)\b", r"\1: \2", match["names"])
-            return f"const {names} = {module};"
-        return ""
 
-    return _EXPORT.sub("", _IMPORT.sub(constant, text)), exports
+def _constant(match: re.Match[str]) -> str:
+    module = _binding(match["file"])
+    if match["all"]:
+        return f"const {match['all']} = {module};"
+    names = re.sub(r"\b([\w$]+)\s+as\s+([\w$]+)\b", r"\1: \2", match["names"])
+    return f"const {names} = {module};"
 
 
 def _compact(catalogue: bytes) -> bytes:
