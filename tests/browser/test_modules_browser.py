@@ -62,5 +62,6 @@ def test_the_form_needs_no_request_but_its_page(
     assert not [u for u in refused if u.endswith(".js") and "/app/" in u]
     fill_little(page)
     send(page)
-    wait_until(lambda: server.stored() == 1)
+    # With the page: the route above runs only while Playwright waits on the browser.
+    wait_until(lambda: server.stored() == 1, page=page)
     assert page.errors == []  # type: ignore[attr-defined]
