@@ -9,6 +9,7 @@
 //   frame.js            around every screen: the bar, the language switch, the contacts
 //   draft.js            the answers being given (memory only), skip logic, the server's checks
 //   form.js             the screens and the steps between them in history; Send
+//   questions.js        one question's field, hint and error; an answer as reviewed
 //   screening-notice.js rule 5 before sending: what screening will take out of free text
 //   queue.js, outbox.js answers waiting to leave the phone (outbox.js is shared with sw.js)
 //   sync.js             sending what waits, exactly once, and the status line

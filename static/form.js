@@ -5,14 +5,14 @@
 
 import { $, announce, button, h, hush, paragraphs } from "./dom.js";
 import * as draft from "./draft.js";
-import { choiceLabel, language, qText, sectionTitle, t, title, tx } from "./i18n.js";
+import { language, qText, sectionTitle, t, title, tx } from "./i18n.js";
 import { PREVIEW, STATE, byId, def } from "./page.js";
 import { BACKGROUND_SYNC, askWorker, inMemory, queue } from "./queue.js";
-import { foundText, loadScreener, noticeOf, seenEverything, showNotices, whenChangeAsked } from "./screening-notice.js";
+import { answerText, errorText, fieldId, question } from "./questions.js";
+import { loadScreener, seenEverything, showNotices, whenChangeAsked } from "./screening-notice.js";
 import { fate, follow, recount, sync, whenChanged } from "./sync.js";
 
 /** @typedef {import("./page.js").Question} Question */
-/** @typedef {import("./page.js").Choice} Choice */
 /** @typedef {"intro" | "review" | "done" | "missing" | "closed" | "offline" | number} Screen  a number: a section */
 /** @typedef {{id: string | null} & import("./draft.js").Problem} FormError  id null: the whole form */
 
@@ -201,11 +201,6 @@ function errorSummary() {
   );
 }
 
-/** @param {FormError} e */
-const errorText = (e) => t(e.key, e.vars);
-/** @param {Question} q */
-const fieldId = (q) => "q-" + q.id + (q.choices || q.type === "scale" ? "-0" : "");
-
 /** @param {number} index */
 function sectionScreen(index) {
   const section = /** @type {NonNullable<typeof def>} */ (def).sections[index];
@@ -218,7 +213,7 @@ function sectionScreen(index) {
     },
   });
   for (const q of section.questions) {
-    const box = question(q);
+    const box = question(q, errors.find((e) => e.id === q.id), q.id === changing);
     box.hidden = !draft.visible(q);
     form.append(box);
   }
@@ -260,111 +255,6 @@ function next(index) {
   if (errors.length) return render(true);
   const after = draft.shownSections().filter((i) => i > index);
   go(after.length && !backToReview ? after[0] : "review");
-}
-
-/** @param {Question} q */
-function question(q) {
-  const error = errors.find((e) => e.id === q.id);
-  const hintId = "q-" + q.id + "-hint";
-  const errorId = "q-" + q.id + "-error";
-  const found = q.id === changing ? noticeOf(q) : null;
-  const foundId = "q-" + q.id + "-found";
-  const described = [q.hint ? hintId : null, found ? foundId : null, error ? errorId : null].filter(Boolean).join(" ") || null;
-  const hint = q.hint ? h("p", { class: "hint", id: hintId, text: qText(q, "hint") }) : null;
-  const note = found ? h("p", { class: "found-note", id: foundId, text: foundText(found) }) : null;
-  const errorLine = error
-    ? h("p", { class: "error-message", id: errorId }, h("span", { class: "visually-hidden", text: t("error_prefix") }), errorText(error))
-    : null;
-  const cls = "question" + (error ? " has-error" : "");
-  if (q.choices || q.type === "scale") return choiceQuestion(q, cls, described, hint, errorLine);
-  const id = "q-" + q.id;
-  const common = {
-    id,
-    name: id,
-    autocomplete: "off",
-    "aria-describedby": described,
-    oninput: (/** @type {Event} */ ev) => draft.setAnswer(q.id, /** @type {HTMLInputElement} */ (ev.target).value),
-  };
-  let field;
-  if (q.type === "long_text") field = h("textarea", { ...common, rows: "5" });
-  else if (q.type === "number") field = h("input", { ...common, type: "text", inputmode: "numeric", class: "number" });
-  else field = h("input", { ...common, type: "text" });
-  const given = draft.answer(q.id);
-  field.value = given == null ? "" : String(given);
-  return h("div", { class: cls, "data-q": q.id }, h("label", { for: id, class: "label", text: qText(q, "text") }), hint, note, errorLine, field);
-}
-
-/**
- * @param {Question} q
- * @param {string} cls
- * @param {string | null} described
- * @param {HTMLElement | null} hint
- * @param {HTMLElement | null} errorLine
- */
-function choiceQuestion(q, cls, described, hint, errorLine) {
-  const multiple = q.type === "multiple_choice";
-  const scale = q.type === "scale";
-  const min = Number(q.min);
-  /** @type {{code: string | number, label: string, choice?: Choice}[]} */
-  const options = scale
-    ? Array.from({ length: Number(q.max) - min + 1 }, (_, i) => ({ code: min + i, label: String(min + i) }))
-    : (q.choices || []).map((c) => ({ code: c.code, label: c.label, choice: c }));
-  const list = h("div", { class: scale ? "scale" : "choices" });
-  options.forEach((c, i) => {
-    const id = `q-${q.id}-${i}`;
-    const current = draft.answer(q.id);
-    const checked = multiple ? (Array.isArray(current) ? current : []).includes(String(c.code)) : current === c.code;
-    const shown = c.choice ? choiceLabel(q, c.choice) : c.label;
-    let label = shown;
-    if (scale && i === 0) label = `${shown} (${qText(q, "min_label")})`;
-    if (scale && i === options.length - 1) label = `${shown} (${qText(q, "max_label")})`;
-    const input = h("input", {
-      type: multiple ? "checkbox" : "radio",
-      id,
-      name: "q-" + q.id,
-      value: String(c.code),
-      checked,
-      onchange: () => {
-        const picked = draft.choose(q, c.code, input.checked);
-        if (picked) for (const box of list.querySelectorAll("input")) box.checked = picked.includes(box.value);
-      },
-    });
-    list.append(
-      h(
-        "div",
-        { class: "choice" },
-        input,
-        h("label", { for: id }, shown, label === shown ? null : h("span", { class: "visually-hidden", text: label.slice(shown.length) })),
-      ),
-    );
-  });
-  const ends = scale
-    ? h(
-        "p",
-        { class: "scale-ends", "aria-hidden": "true" },
-        h("span", { text: `${q.min} = ${qText(q, "min_label")}` }),
-        h("span", { text: `${q.max} = ${qText(q, "max_label")}` }),
-      )
-    : null;
-  return h(
-    "div",
-    { class: cls, "data-q": q.id },
-    h("fieldset", { "aria-describedby": described }, h("legend", { text: qText(q, "text") }), hint, errorLine, ends, list),
-  );
-}
-
-/** @param {Question} q */
-function answerText(q) {
-  const value = draft.answer(q.id);
-  if (value == null || draft.isEmpty(value)) return t("not_answered");
-  /** @param {string} code */
-  const label = (code) => {
-    const choice = (q.choices || []).find((c) => c.code === code);
-    return choice ? choiceLabel(q, choice) : code;
-  };
-  if (q.type === "multiple_choice" && Array.isArray(value)) return value.map(label).join(", ");
-  if (q.type === "single_choice") return label(String(value));
-  return String(value);
 }
 
 function reviewScreen() {
