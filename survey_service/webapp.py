@@ -29,8 +29,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 # Served at /app/<name>, with every script in static/ but the worker (served at /q/sw.js);
 # anything else under /app/ is a 404. PNGs are already compressed. The page inlines app.css
-# and the app's modules; they are served too, so the modules load as they are (index.html
-# opened by itself), and for pages a phone kept from an earlier release.
+# and the app's modules; they are served too, so a browser can run the modules as they are
+# (tests/browser/test_modules_browser.py does), and for pages kept from an earlier release.
 WORKER = "sw.js"
 ASSETS = {
     "app.css": "text/css",
