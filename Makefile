@@ -22,6 +22,13 @@ $(STAMP): pyproject.toml requirements.lock
 .PHONY: install
 install: $(STAMP) ## Create .venv and install the project with its test tools
 
+# TypeScript, at the exact version package-lock.json pins: it checks static/'s JSDoc types
+# (`make lint`); the app itself has no build step and needs no node at run time.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 .PHONY: system-deps
 system-deps: ## Install the system packages the tests need (Debian chromium, wrk, postgresql) when missing
 	@scripts/ensure-system-deps
@@ -47,10 +54,12 @@ intruder: install ## Rule 13's intruder, long: 2,000 random datasets with every 
 	INTRUDER_DATASETS=2000 INTRUDER_DEEP_EVERY=1 $(BIN)/python -m pytest tests/test_intruder.py -q -s -p no:randomly -k campaign
 
 .PHONY: lint
-lint: install ## ruff (lint and format check), mypy, and pip-audit when the index is reachable
+lint: install $(NODE_STAMP) ## ruff (lint and format check), mypy, tsc on static/, and pip-audit when the index is reachable
 	$(BIN)/ruff check survey_service tests bench
 	$(BIN)/ruff format --check survey_service tests bench
 	$(BIN)/mypy
+	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.worker.json
 	BIN=$(BIN) scripts/audit-deps
 
 .PHONY: lock
@@ -66,4 +75,4 @@ bench: install system-deps ## Run the benchmark suite and write bench/results.md
 
 .PHONY: clean
 clean: ## Remove the virtual environment and caches (never the data in var/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,14 @@
+// @ts-check
 // The offline worker: keeps the form pages a phone has opened (each holds its questionnaire),
 // and sends the outbox when no page is open: on Background Sync, and when quick exit hands it
 // over. Answers are read from the outbox in IndexedDB (outbox.js), never cached here.
-"use strict";
-importScripts("/app/outbox.js");
+// The server serves it joined with outbox.js into one classic script (webapp.worker_script):
+// module service workers came years after service workers (Chrome 91, Safari 15, Firefox
+// later still), so a phone that runs the page's modules may not run a module worker.
+
+import { flush, open } from "./outbox.js";
+
+const worker = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 const VERSION = "__VERSION__"; // replaced by the server with a hash of static/: one per release
 const SHELL = "shell-" + VERSION;
@@ -16,7 +22,7 @@ const SHELL_URLS = [
 const PAGE = /^\/q\/([a-z0-9][a-z0-9_-]*)\/?$/; // a trailing slash opens the same form
 const MANIFEST = /^\/q\/[a-z0-9][a-z0-9_-]*\/manifest\.webmanifest$/;
 
-self.addEventListener("install", (event) => {
+worker.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
@@ -33,12 +39,12 @@ self.addEventListener("install", (event) => {
           if (response.ok) await cache.put(request.url, response);
         }
       }
-      await self.skipWaiting();
+      await worker.skipWaiting();
     })(),
   );
 });
 
-self.addEventListener("activate", (event) => {
+worker.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
@@ -47,12 +53,12 @@ self.addEventListener("activate", (event) => {
           await caches.delete(name);
         }
       }
-      await self.clients.claim();
+      await worker.clients.claim();
     })(),
   );
 });
 
-self.addEventListener("message", (event) => {
+worker.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "keep" && /^[a-z0-9][a-z0-9_-]*$/.test(data.id)) {
     // The page asks for its form to be kept, so that /q/{id} opens with no network. The page
@@ -69,41 +75,46 @@ self.addEventListener("message", (event) => {
   }
 });
 
+/** @param {string} id */
 async function keep(id) {
   const cache = await caches.open(SHELL);
   await cache.addAll(["/q/" + id, "/q/" + id + "/manifest.webmanifest"]);
 }
 
 // Background Sync: the browser wakes this worker when the phone is online, page or no page.
-self.addEventListener("sync", (event) => {
-  if (event.tag === "outbox") event.waitUntil(deliver(true));
+// (Not in TypeScript's lib: Background Sync is Chromium's.)
+worker.addEventListener("sync", (event) => {
+  const sync = /** @type {ExtendableEvent & {tag: string}} */ (event);
+  if (sync.tag === "outbox") sync.waitUntil(deliver(true));
 });
 
 // Sends the outbox and tells any open page what left. From a sync event, a failure rejects so
 // the browser tries again later, with its own backoff; from quick exit, it asks for a sync.
+/** @param {boolean} fromSync */
 async function deliver(fromSync) {
-  const db = await self.surveyOutbox.open();
+  const db = await open();
   if (!db) return;
   let outcome;
   try {
-    outcome = await self.surveyOutbox.flush(db);
+    outcome = await flush(db);
   } finally {
     db.close();
   }
   if (outcome.accepted.length || outcome.refused.length) {
-    for (const page of await self.clients.matchAll({ type: "window" })) {
+    for (const page of await worker.clients.matchAll({ type: "window" })) {
       page.postMessage({ type: "outbox", accepted: outcome.accepted, refused: outcome.refused });
     }
   }
   if (!outcome.problem) return;
   if (fromSync) throw new Error(outcome.problem);
-  if (self.registration.sync) await self.registration.sync.register("outbox").catch(() => {});
+  const sync = /** @type {{sync?: {register: (tag: string) => Promise<void>}}} */ (/** @type {unknown} */ (worker.registration)).sync;
+  if (sync) await sync.register("outbox").catch(() => {});
 }
 
-self.addEventListener("fetch", (event) => {
+worker.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.method !== "GET" || url.origin !== worker.location.origin) return;
   if (request.mode === "navigate") event.respondWith(navigate(event, url.pathname));
   else if (MANIFEST.test(url.pathname) || SHELL_URLS.includes(url.pathname)) {
     event.respondWith(cacheFirst(request));
@@ -113,6 +124,10 @@ self.addEventListener("fetch", (event) => {
 // A kept form opens at once from the cache, on any network, and is refreshed behind it for
 // next time (a new version, or a 404 once the form is closed). Anything else in scope comes
 // from the network, and with no network, the help page with 999 instead of the browser's.
+/**
+ * @param {FetchEvent} event
+ * @param {string} path
+ */
 async function navigate(event, path) {
   const page = PAGE.exec(path);
   const key = page && "/q/" + page[1];
@@ -134,6 +149,7 @@ async function navigate(event, path) {
   }
 }
 
+/** @param {Request} request */
 async function cacheFirst(request) {
   const cached = await caches.match(request, { ignoreSearch: true });
   if (cached) return cached;

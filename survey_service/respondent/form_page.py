@@ -4,8 +4,10 @@ questionnaire and its interface words embedded as JSON. On slow 3G every request
 two seconds of latency, so a page that needed its script, then its questionnaire, then its
 words took three round trips before a young person could tap Start; this one takes one.
 
-static/ stays plain, commented source with no build step; the page carries a copy with the
-comments and indentation taken out (rjsmin, rcssmin), a quarter fewer bytes to wait for."""
+static/ stays plain, commented source with no build step: the app is native ES modules a
+browser can load as they are (`<script type="module" src="/app/app.js">` in index.html). The page
+carries them joined into one inline module script (`joined`), so they cost no request of their
+own, with the comments and indentation taken out (rjsmin, rcssmin), a quarter fewer bytes."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ State = Literal["form", "missing", "closed", "offline"]
 
 FALLBACK_LANGUAGE = "en"
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="/app/([\w.-]+)">')
-_SCRIPT = re.compile(r'<script src="/app/([\w.-]+)"(?: defer)?></script>')
+_SCRIPT = re.compile(r'<script type="module" src="/app/([\w.-]+)"></script>')
 _PLACEHOLDER = re.compile(r"__(TITLE|MANIFEST|DATA|QID)__")
 
 
@@ -72,9 +74,9 @@ class Shell:
             return f"<style>{text}</style>"
 
         def script(match: re.Match[str]) -> str:
-            text = rjsmin.jsmin((folder / match[1]).read_text(encoding="utf-8"))
+            text = rjsmin.jsmin(joined(folder, match[1]))
             scripts.append(_sha256(text))
-            return f"<script>{text}</script>"
+            return f'<script type="module">{text}</script>'
 
         template = (folder / "index.html").read_text(encoding="utf-8")
         template = _SCRIPT.sub(script, _STYLESHEET.sub(style, template))
@@ -111,6 +113,76 @@ class Shell:
         manifest = f'<link rel="manifest" href="/q/{qid}/manifest.webmanifest">' if qid else ""
         values = {"TITLE": html.escape(title), "MANIFEST": manifest, "DATA": data, "QID": qid}
         return _PLACEHOLDER.sub(lambda m: values[m[1]], self.template).encode("utf-8")
+
+
+# The module syntax `joined` understands, each at the start of a line: named, namespace and
+# bare imports of a sibling ("./name.js"), and exported declarations. Anything else (a default
+# export, `export let`, whose live binding a copy cannot keep, `import()`) is refused.
+_IMPORT = re.compile(
+    r"^import\s+(?:(?P<names>\{[^}]*\})\s+from\s+|\*\s+as\s+(?P<all>[\w$]+)\s+from\s+)?"
+    r'"\./(?P<file>[\w-]+\.js)";[ \t]*$',
+    re.M,
+)
+_EXPORT = re.compile(
+    r"^export\s+(?=(?:async\s+)?(?:function\*?|const|class)\s+(?P<name>[\w$]+))", re.M
+)
+_MODULE_SYNTAX = re.compile(r"^[ \t]*(?:import|export)\b", re.M)
+
+
+def joined(folder: Path, entry: str) -> str:
+    """`entry` and the modules it imports, as one script: each module a function scope that
+    returns its exports, in the order a browser would run them (dependencies first, each once).
+    The same code runs as when a browser loads the files: only import and export lines change."""
+    order: list[str] = []
+    _visit(folder, entry, order, [])
+    parts = []
+    for name in order:
+        body, exports = _rewrite(folder / name)
+        if name == entry:
+            parts.append(f"(() => {{\n{body}\n}})();")
+        else:
+            ending = f"return {{ {', '.join(exports)} }};"
+            parts.append(f"const {_binding(name)} = (() => {{\n{body}\n{ending}\n}})();")
+    return "\n".join(parts)
+
+
+def _binding(name: str) -> str:
+    return "__module_" + re.sub(r"\W", "_", name.removesuffix(".js"))
+
+
+def _visit(folder: Path, name: str, order: list[str], path: list[str]) -> None:
+    if name in order:
+        return
+    if name in path:
+        raise ValueError(f"static/{name}: an import cycle: {' -> '.join([*path, name])}")
+    text = (folder / name).read_text(encoding="utf-8")
+    for match in _IMPORT.finditer(text):
+        _visit(folder, match["file"], order, [*path, name])
+    order.append(name)
+
+
+def _rewrite(path: Path) -> tuple[str, list[str]]:
+    """A module's text with its imports as constants and `export` taken off, and its exports."""
+    text = path.read_text(encoding="utf-8")
+    known = {m.start() for m in _IMPORT.finditer(text)} | {
+        m.start() for m in _EXPORT.finditer(text)
+    }
+    for match in _MODULE_SYNTAX.finditer(text):
+        if match.start() not in known:
+            line = text[match.start() :].split("\n", 1)[0]
+            raise ValueError(f"static/{path.name}: module syntax the page cannot join: {line}")
+    exports = [m["name"] for m in _EXPORT.finditer(text)]
+    # Imports come first, wherever they are written, as a browser binds them before running.
+    constants = [_constant(m) for m in _IMPORT.finditer(text) if m["all"] or m["names"]]
+    return "\n".join([*constants, _EXPORT.sub("", _IMPORT.sub("", text))]), exports
+
+
+def _constant(match: re.Match[str]) -> str:
+    module = _binding(match["file"])
+    if match["all"]:
+        return f"const {match['all']} = {module};"
+    names = re.sub(r"\b([\w$]+)\s+as\s+([\w$]+)\b", r"\1: \2", match["names"])
+    return f"const {names} = {module};"
 
 
 def _compact(catalogue: bytes) -> bytes:

@@ -23,20 +23,19 @@ from survey_service.confidentiality import screening_rules
 from survey_service.http.errors import one_error
 from survey_service.questionnaires import Questionnaire
 from survey_service.registry import Registry
-from survey_service.respondent.form_page import FALLBACK_LANGUAGE, Shell
+from survey_service.respondent.form_page import FALLBACK_LANGUAGE, Shell, joined
 from survey_service.settings import BUNDLED_QUESTIONNAIRES, Settings
 
 # The form app: the repository's static/, or its copy inside an installed wheel.
 STATIC_DIR = bundled.folder(bundled.STATIC)
 
-# Served at /app/<name>; anything else under /app/ is a 404. PNGs are already compressed.
-# The page inlines app.css, outbox.js and app.js; they are served too for the worker (which
-# loads outbox.js) and for pages a phone kept from an earlier release.
+# Served at /app/<name>, with every script in static/ but the worker (served at /q/sw.js);
+# anything else under /app/ is a 404. PNGs are already compressed. The page inlines app.css
+# and the app's modules; they are served too, so a browser can run the modules as they are
+# (tests/browser/test_modules_browser.py does), and for pages kept from an earlier release.
+WORKER = "sw.js"
 ASSETS = {
-    "app.js": "text/javascript",
     "app.css": "text/css",
-    "outbox.js": "text/javascript",
-    "screening.js": "text/javascript",  # rule 5 in the browser; its patterns come from the package
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
 }
@@ -99,8 +98,11 @@ class Asset:
 def app_assets(static_dir: Path) -> dict[str, Asset]:
     """What is served under /app/ (the page inlines most of it): the assets by name, the
     screening patterns, and each catalogue as i18n/<tag>.json."""
+    kinds = ASSETS | {
+        p.name: "text/javascript" for p in static_dir.glob("*.js") if p.name != WORKER
+    }
     assets = {
-        name: Asset.of((static_dir / name).read_bytes(), kind) for name, kind in ASSETS.items()
+        name: Asset.of((static_dir / name).read_bytes(), kind) for name, kind in kinds.items()
     }
     assets[SCREENING_PATTERNS] = Asset.of(screening_rules.for_browser(), "application/json")
     for tag, body in catalogues(static_dir).items():
@@ -201,6 +203,13 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+def worker_script(folder: Path, version: str) -> bytes:
+    """sw.js joined with the modules it imports (outbox.js) into one classic script: module
+    service workers came late to some browsers that have service workers, classic ones never."""
+    text = '"use strict";\n' + joined(folder, WORKER)
+    return text.replace("__VERSION__", version).encode()
+
+
 def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Router]:
     """The form app's routes; `static_dir` defaults to the shipped static/ folder.
 
@@ -213,10 +222,7 @@ def webapp_routes(settings: Settings, static_dir: Path | None = None) -> list[Ro
     version = app_version(folder)
     assets = app_assets(folder)
     pages = Pages(Shell.load(folder, catalogues(folder)))
-    worker = Asset.of(
-        (folder / "sw.js").read_bytes().replace(b"__VERSION__", version.encode()),
-        "text/javascript",
-    )
+    worker = Asset.of(worker_script(folder, version), "text/javascript")
 
     def unknown(request: Request[Any, Any, Any], registry: Registry, qid: str) -> Response[bytes]:
         # A person following a mistyped link gets help and 999, a program the error shape.
@@ -288,15 +294,14 @@ def page_weight(
 ) -> dict[str, int]:
     """What a phone downloads for one questionnaire's form (the bundled have-your-say by
     default): the page in bytes, gzip and brotli, and, fetched after the form is usable, the
-    worker, its outbox script and the manifest (gzip), and the review step's screener (gzip)."""
+    worker (outbox included) and the manifest (gzip), and the review step's screener (gzip)."""
     versions = published.load(questionnaires_dir or BUNDLED_QUESTIONNAIRES)
     latest = max((q for (i, _), (_, q) in versions.items() if i == qid), key=lambda q: q.version)
     definition = Registry([latest]).definition_json(qid, latest.version)
     assert definition is not None
     shell = Shell.load(STATIC_DIR, catalogues(STATIC_DIR))
     body = shell.page("form", latest.title, qid, definition, latest.languages)
-    after = [(STATIC_DIR / "sw.js").read_bytes(), (STATIC_DIR / "outbox.js").read_bytes()]
-    after.append(manifest(qid, latest.title))
+    after = [worker_script(STATIC_DIR, app_version(STATIC_DIR)), manifest(qid, latest.title)]
     # The review step's screener, fetched once the respondent starts (and kept by the worker).
     review = [(STATIC_DIR / "screening.js").read_bytes(), screening_rules.for_browser()]
     return {
