@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,18 +18,12 @@ import openpyxl
 import pytest
 
 from tests.support.inspectors import FIXTURES, PASSWORD
+from tests.support.portal_browser import axe_clean, chromium
+from tests.support.serverproc import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "inspect"
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for sub in ("questionnaires", "inspect"):
         for path in (FIXTURES / sub).glob("*.toml"):
             shutil.copy(path, folder / path.name)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -92,24 +85,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make system-deps)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _check(page, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    axe_clean(page, "inspect", name)
 
 
 def test_sign_in_release_download_and_see_the_chart(server, browser, tmp_path):

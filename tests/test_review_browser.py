@@ -20,12 +20,11 @@ import openpyxl
 import pytest
 
 from tests.support.inspectors import FIXTURES, PASSWORD
+from tests.support.portal_browser import axe_clean, chromium
 from tests.support.serverproc import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "review"
 BIN = Path(sys.executable).parent
 # The last: long, with a word too long for a phone's width, left waiting.
 LONG = "It went on and on " * 20 + "s" + "o" * 90 + " long"
@@ -90,24 +89,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (make system-deps)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _check(page, name: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{name}: {results.generate_report()}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"]
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+    axe_clean(page, "review", name)
 
 
 def _tab_to(page, condition: str, limit: int = 300) -> None:
