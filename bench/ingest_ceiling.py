@@ -23,7 +23,9 @@ import msgspec
 from survey_service.store import sqlite as service_sqlite
 
 GROUP_SIZES = (500, 2000)
-Stored = tuple[str, str, int, str, str, str, str | None]  # the columns _INSERT takes
+# The columns _INSERT takes: id, questionnaire, version, received, answers, content_hash,
+# eligible, record_key, language.
+Stored = tuple[str, str, int, str, str, str, str, int, str | None]
 
 
 def stored_rows(database: Path, sent_ids: Sequence[str]) -> list[Stored]:
@@ -31,10 +33,10 @@ def stored_rows(database: Path, sent_ids: Sequence[str]) -> list[Stored]:
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         found = {
-            r[0]: (r[0], r[1], r[2], r[3], bytes(r[4]).decode(), r[5], r[6])
+            r[0]: (r[0], r[1], r[2], r[3], bytes(r[4]).decode(), r[5], r[6], r[7], r[8])
             for r in conn.execute(
-                "SELECT id, questionnaire, version, received, answers, content_hash, language"
-                " FROM responses"
+                "SELECT id, questionnaire, version, received, answers, content_hash, eligible,"
+                " record_key, language FROM responses"
             )
         }
     finally:
@@ -102,7 +104,8 @@ _ROWID_TABLE = """
 CREATE TABLE responses (
     rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, questionnaire TEXT NOT NULL,
     version INTEGER NOT NULL, received TEXT NOT NULL, answers BLOB NOT NULL,
-    content_hash TEXT NOT NULL, batch INTEGER, language TEXT
+    content_hash TEXT NOT NULL, batch INTEGER, eligible TEXT NOT NULL,
+    record_key INTEGER NOT NULL, language TEXT
 )
 """
 
@@ -118,9 +121,10 @@ def other_layout(rows: list[Stored], folder: Path, group: int, random_rowid: boo
     rowid = "abs(random())" if random_rowid else "NULL"
     insert = (
         "INSERT INTO responses (rid, id, questionnaire, version, received, answers,"
-        f" content_hash, language) SELECT {rowid}, value ->> 0, value ->> 1, value ->> 2,"
-        " value ->> 3, CAST(value ->> 4 AS BLOB), value ->> 5, value ->> 6 FROM json_each(?)"
-        " WHERE true ON CONFLICT DO NOTHING"
+        f" content_hash, eligible, record_key, language) SELECT {rowid}, value ->> 0,"
+        " value ->> 1, value ->> 2, value ->> 3, CAST(value ->> 4 AS BLOB), value ->> 5,"
+        " value ->> 6, value ->> 7, value ->> 8 FROM json_each(?) WHERE true"
+        " ON CONFLICT DO NOTHING"
     )
     encode = msgspec.json.Encoder().encode
     chunks = [encode(rows[i : i + group]) for i in range(0, len(rows), group)]
