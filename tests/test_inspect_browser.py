@@ -4,23 +4,16 @@ XLSX, see the chart; axe finds no violations on any page; screenshots for a huma
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import sqlite3
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openpyxl
 import pytest
 
 from tests.support.inspectors import FIXTURES, PASSWORD
-from tests.support.portal_browser import axe_clean, chromium
-from tests.support.serverproc import free_port
-from tests.support.waiting import wait_until
+from tests.support.portal_browser import Service, axe_clean, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BIN = Path(sys.executable).parent
@@ -34,53 +27,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for sub in ("questionnaires", "inspect"):
         for path in (FIXTURES / sub).glob("*.toml"):
             shutil.copy(path, folder / path.name)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SURVEY_DATA_DIR": str(root / "data"),
-        "SURVEY_QUESTIONNAIRES_DIR": str(folder),
-        "SURVEY_PORT": str(port),
-        "SURVEY_HOST": "127.0.0.1",
-        "SURVEY_PUBLIC_BASE_URL": base,
-        "SURVEY_POSTERS_ALLOW_PRIVATE_URL": "true",  # posters for this loopback test server
-        "SURVEY_PASSWORD": PASSWORD,
-        "SURVEY_LOG_LEVEL": "warning",
-    }
-    cli = str(BIN / "survey-service")
-    subprocess.run([cli, "inspectors", "add", "amira"], env=env, check=True, capture_output=True)
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen([cli, "serve"], env=env, stderr=log)
-    try:
-        wait_until(
-            lambda: httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200,
-            seconds=20,
-            ignoring=(httpx.HTTPError,),
-            failing=(root / "server.log").read_text,
+    # Posters for this loopback test server.
+    service = Service(root, {"SURVEY_POSTERS_ALLOW_PRIVATE_URL": "true"})
+    service.command("inspectors", "add", "amira")
+    with service.running() as base:
+        service.send(
+            [
+                {
+                    "fits": "yes" if n % 3 else "no",
+                    "trust": 1 + n % 5,
+                    "age_band": "14_15",
+                    "helped": ["mentor"],
+                }
+                for n in range(12)
+            ]
         )
-        answers = [
-            {
-                "fits": "yes" if n % 3 else "no",
-                "trust": 1 + n % 5,
-                "age_band": "14_15",
-                "helped": ["mentor"],
-            }
-            for n in range(12)
-        ]
-        items = [
-            {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": a}
-            for a in answers
-        ]
-        reply = httpx.post(f"{base}/api/responses/batch", json={"responses": items})
-        assert reply.status_code == 200
-        # The days pass: every answer's random delay is over (rule 6).
-        with sqlite3.connect(root / "data" / "survey.sqlite3") as db:
-            db.execute("UPDATE responses SET eligible = '2000-01-01'")
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

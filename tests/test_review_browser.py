@@ -6,12 +6,8 @@ file. Screenshots for a human to look at."""
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import sqlite3
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +16,7 @@ import openpyxl
 import pytest
 
 from tests.support.inspectors import FIXTURES, PASSWORD
-from tests.support.portal_browser import axe_clean, chromium
-from tests.support.serverproc import free_port
-from tests.support.waiting import wait_until
+from tests.support.portal_browser import Service, axe_clean, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 BIN = Path(sys.executable).parent
@@ -38,53 +32,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder.mkdir()
     for path in (FIXTURES / "questionnaires").glob("*.toml"):
         shutil.copy(path, folder / path.name)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SURVEY_DATA_DIR": str(root / "data"),
-        "SURVEY_QUESTIONNAIRES_DIR": str(folder),
-        "SURVEY_PORT": str(port),
-        "SURVEY_HOST": "127.0.0.1",
-        "SURVEY_PUBLIC_BASE_URL": base,
-        "SURVEY_PASSWORD": PASSWORD,
-        "SURVEY_LOG_LEVEL": "warning",
-    }
-    cli = str(BIN / "survey-service")
-    for step in (["add", "amira"], ["reviewer", "amira"]):
-        subprocess.run([cli, "inspectors", *step], env=env, check=True, capture_output=True)
-    token = subprocess.run(
-        [cli, "inspectors", "token", "amira"], env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen([cli, "serve"], env=env, stderr=log)
-    try:
-        wait_until(
-            lambda: httpx.get(f"{base}/api/questionnaires", timeout=1).status_code == 200,
-            seconds=20,
-            ignoring=(httpx.HTTPError,),
-            failing=(root / "server.log").read_text,
-        )
-        answers = [{"fits": "no", "times": n, "age_band": "14_15"} for n in range(12)]
+    service = Service(root)
+    service.command("inspectors", "add", "amira")
+    service.command("inspectors", "reviewer", "amira")
+    token = service.command("inspectors", "token", "amira")
+    with service.running() as base:
+        answers: list[dict[str, object]] = [
+            {"fits": "no", "times": n, "age_band": "14_15"} for n in range(12)
+        ]
         for given, text in zip(answers, WRITTEN, strict=False):
             given["why_not"] = text
-        items = [
-            {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": a}
-            for a in answers
-        ]
-        assert httpx.post(f"{base}/api/responses/batch", json={"responses": items}).is_success
-        with sqlite3.connect(root / "data" / "survey.sqlite3") as db:
-            db.execute("UPDATE responses SET eligible = '2000-01-01'")  # the days pass
+        service.send(answers)
         headers = {"Authorization": f"Bearer {token}"}
         released = httpx.post(
             f"{base}/api/inspect/questionnaires/every-type/batches", headers=headers
         )
         assert released.status_code == 201
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,11 @@ every page they visit passes (axe finds nothing; a screenshot kept for a person 
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,3 +41,67 @@ def axe_clean(page: Any, folder: str, name: str) -> None:
     (ARTIFACTS / folder).mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=str(ARTIFACTS / folder / f"{name}-{width}.png"), full_page=True)
+
+
+class Service:
+    """`survey-service serve` in a child process on 127.0.0.1, for a portal browser test."""
+
+    def __init__(self, root: Path, extra_env: dict[str, str] | None = None):
+        from tests.support.inspectors import PASSWORD
+        from tests.support.serverproc import free_port
+
+        self.root = root
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "SURVEY_DATA_DIR": str(root / "data"),
+            "SURVEY_QUESTIONNAIRES_DIR": str(root / "questionnaires"),
+            "SURVEY_PORT": str(port),
+            "SURVEY_HOST": "127.0.0.1",
+            "SURVEY_PUBLIC_BASE_URL": self.base,
+            "SURVEY_PASSWORD": PASSWORD,
+            "SURVEY_LOG_LEVEL": "warning",
+            **(extra_env or {}),
+        }
+
+    def command(self, *args: str) -> str:
+        """A `survey-service` command against this service's data; what it printed."""
+        cli = str(Path(sys.executable).parent / "survey-service")
+        done = subprocess.run([cli, *args], env=self.env, check=True, capture_output=True)
+        return done.stdout.decode().strip()
+
+    def send(self, answers: list[dict[str, Any]]) -> None:
+        """Responses to every-type, then the days pass: every random delay is over (rule 6)."""
+        import httpx
+
+        items = [
+            {"id": str(uuid.uuid4()), "questionnaire": "every-type", "version": 1, "answers": a}
+            for a in answers
+        ]
+        assert httpx.post(f"{self.base}/api/responses/batch", json={"responses": items}).is_success
+        with sqlite3.connect(self.root / "data" / "survey.sqlite3") as db:
+            db.execute("UPDATE responses SET eligible = '2000-01-01'")
+
+    @contextmanager
+    def running(self) -> Iterator[str]:
+        """The service started and answering; stopped afterwards. Yields its address."""
+        import httpx
+
+        from tests.support.waiting import wait_until
+
+        cli = str(Path(sys.executable).parent / "survey-service")
+        log_path = self.root / "server.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen([cli, "serve"], env=self.env, stderr=log)
+            try:
+                wait_until(
+                    lambda: httpx.get(f"{self.base}/api/questionnaires", timeout=1).is_success,
+                    seconds=20,
+                    ignoring=(httpx.HTTPError,),
+                    failing=log_path.read_text,
+                )
+                yield self.base
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
