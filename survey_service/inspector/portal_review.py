@@ -50,6 +50,18 @@ def _not_reviewer(request: Request[Any, Any, Any]) -> Response[str]:
     )
 
 
+async def _reviewers_only(
+    request: Request[Any, Any, Any], state: State, questionnaire: str
+) -> list[Questionnaire] | Response[str]:
+    """The questionnaire's versions for a reviewer; the page saying why not for anyone else."""
+    versions = await _versions(state, questionnaire)
+    if versions is None:
+        return portal._not_found(request)
+    if not await _reviewer(request, state):
+        return _not_reviewer(request)
+    return versions
+
+
 async def _review_page(
     request: Request[Any, Any, Any],
     state: State,
@@ -84,11 +96,9 @@ async def review_page(
     redactions: FromQuery[int] = 0,
     quotable: FromQuery[int] = 0,
 ) -> Response[str]:
-    versions = await _versions(state, questionnaire)
-    if versions is None:
-        return portal._not_found(request)
-    if not await _reviewer(request, state):
-        return _not_reviewer(request)
+    versions = await _reviewers_only(request, state, questionnaire)
+    if isinstance(versions, Response):
+        return versions
     notice = ""
     if done in ("approved", "withheld"):
         notice = review.Saved(done, max(redactions, 0), bool(quotable)).message  # type: ignore[arg-type]
@@ -106,11 +116,9 @@ async def review_submit(
     form = await request.form()
     if not portal._csrf_ok(request, form):
         return portal._forbidden(request)
-    versions = await _versions(state, questionnaire)
-    if versions is None:
-        return portal._not_found(request)
-    if not await _reviewer(request, state):
-        return _not_reviewer(request)
+    versions = await _reviewers_only(request, state, questionnaire)
+    if isinstance(versions, Response):
+        return versions
     handle = str(form.get("handle", ""))
     chosen = review.decision(
         handle,
@@ -196,11 +204,9 @@ async def quotes_submit(
     form = await request.form()
     if not portal._csrf_ok(request, form):
         return portal._forbidden(request)
-    versions = await _versions(state, questionnaire)
-    if versions is None:
-        return portal._not_found(request)
-    if not await _reviewer(request, state):
-        return _not_reviewer(request)
+    versions = await _reviewers_only(request, state, questionnaire)
+    if isinstance(versions, Response):
+        return versions
     quotable = form.get("quotable") == "1"
     handle = str(form.get("handle", ""))
     if not await review.mark_quote(
