@@ -9,4 +9,4 @@ from survey_service.settings import from_env
 
 
 def app_from_env() -> Litestar:
-    return create_app(from_env())
+    return create_app(from_env(), whole_process=True)

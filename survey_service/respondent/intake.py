@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
-from survey_service import periods, responses
+from survey_service import draws, periods, responses
 from survey_service.registry import Registry
 from survey_service.respondent.screener import Screener
 from survey_service.responses import FieldError, Rules, Screen, Submission
@@ -36,7 +35,23 @@ def eligible_on(received: str, delay_days: int, draw: Callable[[int], int]) -> s
     plus a random 0 to `delay_days` days. Drawn once, at intake, and stored as a date: no one
     (an intruder who planted answers included) can tell which release will hold an answer,
     and nothing received today is ever released today."""
-    return (periods.last_day(received) + dt.timedelta(days=1 + draw(delay_days + 1))).isoformat()
+    days = eligible_days(received, delay_days)
+    return days[draw(len(days))]
+
+
+def eligible_days(received: str, delay_days: int) -> list[str]:
+    """Every day eligible_on can draw for a response received at `received`, earliest first
+    (worked out once per request, not once per response)."""
+    after = periods.last_day(received)
+    return [(after + dt.timedelta(days=1 + d)).isoformat() for d in range(delay_days + 1)]
+
+
+class Arrival(NamedTuple):
+    """Today's date label and the days a response received today may be drawn to be
+    eligible on: worked out once per request, not once per response."""
+
+    received: str
+    eligible: list[str]
 
 
 class Screened:
@@ -59,11 +74,12 @@ class Intake:
         date_precision: str = "day",
         today: Callable[[], dt.date] = periods.utc_today,
         release_delay_days: int = 0,
-        draw: Callable[[int], int] = secrets.randbelow,
+        draw: Callable[[int], int] | None = None,
     ):
         self.registry, self.store, self.screener = registry, store, screener
         self.date_precision, self.today = date_precision, today
-        self.release_delay_days, self.draw = release_delay_days, draw
+        self.release_delay_days = release_delay_days
+        self.draw = draw or draws.SecretDraws()
 
     async def submit(self, items: Sequence[Any]) -> list[Result]:
         """Each item on its own: one bad item never spoils the others. Error fields are paths
@@ -80,12 +96,14 @@ class Intake:
             else:
                 decoded.append((i, submission))
         screened = await self._screen([s for _, s in decoded])
+        received = periods.label(self.today(), self.date_precision)
+        arrival = Arrival(received, eligible_days(received, self.release_delay_days))
         to_store: list[tuple[int, NewResponse]] = []
         refused: list[tuple[int, Submission, list[FieldError]]] = []
         for n, (i, submission) in enumerate(decoded, 1):
             if n % _YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let other requests in between: a batch is 500 items
-            row, errors = self._prepare(submission, screened)
+            row, errors = self._prepare(submission, screened, arrival)
             if row is None:
                 refused.append((i, submission, errors))
             else:
@@ -129,7 +147,7 @@ class Intake:
         return Result(submission.id, "conflict", _conflict_errors("conflict"))
 
     def _prepare(
-        self, s: Submission, screened: Screened
+        self, s: Submission, screened: Screened, arrival: Arrival
     ) -> tuple[NewResponse | None, list[FieldError]]:
         rules = self.registry.rules(s.questionnaire, s.version)
         if rules is None:
@@ -143,15 +161,14 @@ class Intake:
         errors = responses.check_language(q, s.language) + errors
         if errors:
             return None, errors
-        received = periods.label(self.today(), self.date_precision)
         row = NewResponse(
             id=s.id,
             questionnaire=q.id,
             version=q.version,
-            received=received,
+            received=arrival.received,
             answers=msgspec.json.encode(answers),
             content_hash=responses.content_hash(q.id, q.version, answers, s.language),
-            eligible=eligible_on(received, self.release_delay_days, self.draw),
+            eligible=arrival.eligible[self.draw(len(arrival.eligible))],
             record_key=self.draw(RECORD_KEYS),
             language=s.language,
         )
