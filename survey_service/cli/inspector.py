@@ -231,13 +231,14 @@ def _export(args: argparse.Namespace, conf: Settings) -> int:
         except Refused as refusal:
             return _export_refusal(args, refusal)
 
+    # Refused before the plan: planning an export records it in the audit log.
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        print("error: give -o FILE.xlsx for a spreadsheet", file=sys.stderr)
+        return 2
     planned = _with_store(conf, plan)
     if isinstance(planned, str):
         print(f"error: {planned}", file=sys.stderr)
         return 1
-    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
-        print("error: give -o FILE.xlsx for a spreadsheet", file=sys.stderr)
-        return 2
     store = open_store(conf)  # iter_released opens its own connection
     chunks = planned.chunks(store, Progress(planned.rows))
     out = args.output.open("wb") if args.output else sys.stdout.buffer
