@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -39,11 +40,12 @@ def eligible_on(received: str, delay_days: int, draw: Callable[[int], int]) -> s
     return days[draw(len(days))]
 
 
-def eligible_days(received: str, delay_days: int) -> list[str]:
+@functools.lru_cache(maxsize=8)
+def eligible_days(received: str, delay_days: int) -> tuple[str, ...]:
     """Every day eligible_on can draw for a response received at `received`, earliest first
-    (worked out once per request, not once per response)."""
+    (worked out once a day, not once per response: the label changes once a day)."""
     after = periods.last_day(received)
-    return [(after + dt.timedelta(days=1 + d)).isoformat() for d in range(delay_days + 1)]
+    return tuple((after + dt.timedelta(days=1 + d)).isoformat() for d in range(delay_days + 1))
 
 
 class Arrival(NamedTuple):
@@ -51,7 +53,7 @@ class Arrival(NamedTuple):
     eligible on: worked out once per request, not once per response."""
 
     received: str
-    eligible: list[str]
+    eligible: tuple[str, ...]
 
 
 class Screened:
