@@ -22,7 +22,7 @@ import msgspec
 
 from survey_service.store import sqlite as service_sqlite
 
-GROUP_SIZES = (500, 2000)
+GROUP_SIZES = (500, 1000, 2000)
 # The columns _INSERT takes: id, questionnaire, version, received, answers, content_hash,
 # eligible, record_key, language.
 Stored = tuple[str, str, int, str, str, str, str, int, str | None]
