@@ -14,11 +14,12 @@ class SecretDraws:
     """`draw(n)`: a whole number from 0 to n - 1, each equally likely, from os.urandom (what
     `secrets` uses). A value at or above the largest multiple of n that the bytes can hold
     is thrown away and another taken, so no number is favoured. Kept by one event loop: not
-    for sharing between threads."""
+    for sharing between threads. A forked child starts a block of its own, so parent and
+    child never draw the same numbers."""
 
     def __init__(self, source: Callable[[int], bytes] = os.urandom, block: int = _BLOCK):
         self._source, self._block = source, block
-        self._bytes, self._at = b"", 0
+        self._bytes, self._at, self._pid = b"", 0, os.getpid()
         self._shapes: dict[int, tuple[int, int]] = {}  # n -> (bytes per value, limit)
 
     def __call__(self, n: int) -> int:
@@ -37,7 +38,8 @@ class SecretDraws:
         return self._shapes[n]
 
     def _take(self, size: int) -> bytes:
-        if self._at + size > len(self._bytes):
+        if self._at + size > len(self._bytes) or self._pid != os.getpid():
             self._bytes, self._at = self._source(max(self._block, size)), 0
+            self._pid = os.getpid()
         self._at += size
         return self._bytes[self._at - size : self._at]

@@ -4,6 +4,7 @@ likely, none favoured by the bytes' range, and one read of the system's source f
 from __future__ import annotations
 
 import collections
+import os
 
 import pytest
 
@@ -58,3 +59,17 @@ def test_every_day_of_the_delay_is_drawn_from_the_system_source():
 def test_nothing_to_choose_from_is_refused():
     with pytest.raises(ValueError, match="at least one value"):
         SecretDraws()(0)
+
+
+def test_a_forked_child_draws_from_a_block_of_its_own():
+    draw = SecretDraws()
+    draw(256)  # the parent's block is read
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next draws, to the parent
+        os.write(writer, bytes(draw(256) for _ in range(64)))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(reader, 64)
+    parent = bytes(draw(256) for _ in range(64))
+    assert child != parent  # the same block would give the same 64 numbers
