@@ -13,9 +13,10 @@ Two other layouts are measured beside it, for the record of why the layout is wh
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -28,20 +29,60 @@ GROUP_SIZES = (500, 1000, 2000)
 Stored = tuple[str, str, int, str, str, str, str, int, str | None]
 
 
-def stored_rows(database: Path, sent_ids: Sequence[str]) -> list[Stored]:
-    """What the service stored, in the order it was sent."""
+def stored_rows(database: Path) -> list[Stored]:
+    """What the service stored, in a random order: its ids are random, so the keys come in
+    the same kind of order as they came to the service."""
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        found = {
-            r[0]: (r[0], r[1], r[2], r[3], bytes(r[4]).decode(), r[5], r[6], r[7], r[8])
+        return [
+            (r[0], r[1], r[2], r[3], bytes(r[4]).decode(), r[5], r[6], r[7], r[8])
             for r in conn.execute(
                 "SELECT id, questionnaire, version, received, answers, content_hash, eligible,"
-                " record_key, language FROM responses"
+                " record_key, language FROM responses ORDER BY random()"
             )
-        }
+        ]
     finally:
         conn.close()
-    return [found[i] for i in sent_ids if i in found]
+
+
+class Commits:
+    """How many times other processes commit to a database while this is open: a thread
+    reads `PRAGMA data_version` (it changes whenever another connection commits) every
+    millisecond. The service's groups commit tens of milliseconds apart; two commits within
+    one look count as one, and a checkpoint is not a commit, so the count can only be low
+    (and the mean transaction size worked out from it only high: a higher ceiling)."""
+
+    def __init__(self, database: Path, every: float = 0.001):
+        self.database, self.every, self.count = database, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Commits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        try:
+            last = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not self._stop.wait(self.every):
+                now = conn.execute("PRAGMA data_version").fetchone()[0]
+                if now != last:
+                    self.count, last = self.count + 1, now
+        finally:
+            conn.close()
+
+
+def count(database: Path) -> int:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM responses").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def _fresh(folder: Path, versions: list[tuple[str, int, bytes, str]]) -> Path:
@@ -88,6 +129,7 @@ def ceiling(rows: list[Stored], folder: Path, group: int, versions: list) -> flo
     conn = _writer(_fresh(folder, versions))
     encode = msgspec.json.Encoder().encode
     chunks = [encode(rows[i : i + group]) for i in range(0, len(rows), group)]
+    os.sync()  # what earlier runs left for the disk is written now, not during this one
     try:
         started = time.perf_counter()
         for chunk in chunks:
