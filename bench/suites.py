@@ -25,7 +25,6 @@ from tests.support.waiting import wait_until
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONNAIRES = ROOT / "tests" / "fixtures" / "questionnaires"
 LUA = Path(__file__).parent / "submit.lua"
-BATCH_LUA = Path(__file__).parent / "batch.lua"
 # Batches each wrk thread prepares per second of a batch run: 60 (30,000 responses/s per
 # thread) is twice what the engine alone does here, so wrk never runs out.
 BATCHES_PER_THREAD_SECOND = 60
@@ -226,7 +225,7 @@ def _batch_round(ctx: Context, name: str, seconds: float, clients: int) -> Batch
         bodies = str(int(seconds * BATCHES_PER_THREAD_SECOND))
         os.sync()  # as before each engine run: no earlier run's writes land during this one
         with ingest_ceiling.Commits(database) as commits:
-            result = wrk(server.url, seconds, BATCH_LUA, clients, (bodies,))
+            result = wrk(server.url, seconds, LUA, clients, (bodies,))
     stored = ingest_ceiling.count(database) - before
     # Every batch wrk saw answered was accepted whole (new ids only); a batch still in flight
     # when wrk stopped may have been stored too, but is not counted in the rate.
